@@ -1,0 +1,251 @@
+//! Error types.
+//!
+//! Errors are grouped by who is to blame:
+//!
+//! * [`DecodeError`]: the peer sent something mdmkit refuses (answer it with HTTP 400). It carries
+//!   a [`DecodeErrorKind`], the key path inside the document (`ErrorChain[0].ErrorCode`) and the
+//!   byte offset when the reader knows it. It never echoes input values: device data and tokens
+//!   are sensitive.
+//! * [`EncodeError`]: a value the caller built cannot be written (a string holding a character XML
+//!   cannot carry).
+//! * [`Error`]: the sum of the above, for callers who want one type.
+//!
+//! `Display` texts are lowercase, have no trailing period and are not part of the API.
+
+use std::fmt;
+use std::sync::Arc;
+
+/// The limit that an input exceeded. See [`Limits`](crate::Limits) for the defaults.
+#[allow(clippy::exhaustive_enums)] // closed set: one variant per field of `Limits`
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Limit {
+    /// [`Limits::max_input_bytes`](crate::Limits::max_input_bytes).
+    InputBytes,
+    /// [`Limits::max_depth`](crate::Limits::max_depth).
+    Depth,
+    /// [`Limits::max_items`](crate::Limits::max_items).
+    Items,
+    /// [`Limits::max_string_bytes`](crate::Limits::max_string_bytes).
+    StringBytes,
+    /// [`Limits::max_data_bytes`](crate::Limits::max_data_bytes).
+    DataBytes,
+}
+
+impl fmt::Display for Limit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Limit::InputBytes => "input size",
+            Limit::Depth => "nesting depth",
+            Limit::Items => "item count",
+            Limit::StringBytes => "string size",
+            Limit::DataBytes => "data size",
+        })
+    }
+}
+
+/// What was wrong with the input. Part of [`DecodeError`].
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeErrorKind {
+    /// The bytes are not well-formed XML, or not a well-formed property list.
+    Syntax,
+    /// The input ended before the document was complete.
+    UnexpectedEof,
+    /// The input is not valid UTF-8.
+    InvalidUtf8,
+    /// The XML declaration names an encoding other than UTF-8.
+    UnsupportedEncoding,
+    /// A `DOCTYPE` other than the one allowed for this format (plist: Apple's standard line).
+    DoctypeForbidden,
+    /// An entity reference other than the five predefined ones and character references.
+    EntityForbidden,
+    /// The input exceeds one of the configured [`Limits`](crate::Limits).
+    LimitExceeded(Limit),
+    /// A dictionary holds the same key twice.
+    DuplicateKey,
+    /// A required key is missing. The error's path names the key.
+    MissingKey,
+    /// A value has another type than the schema gives for its key.
+    WrongType {
+        /// The type the schema expects (`string`, `integer`, `dictionary`, …).
+        expected: &'static str,
+        /// The type found in the input.
+        found: &'static str,
+    },
+    /// An integer does not fit the range a plist integer (or the target field) allows.
+    IntegerOutOfRange,
+    /// A value of the right type whose content is invalid (bad date, bad base64, bad number).
+    InvalidValue(&'static str),
+    /// Something other than whitespace or comments follows the document.
+    TrailingData,
+}
+
+impl fmt::Display for DecodeErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeErrorKind::Syntax => f.write_str("malformed document"),
+            DecodeErrorKind::UnexpectedEof => f.write_str("unexpected end of input"),
+            DecodeErrorKind::InvalidUtf8 => f.write_str("input is not valid utf-8"),
+            DecodeErrorKind::UnsupportedEncoding => f.write_str("unsupported encoding"),
+            DecodeErrorKind::DoctypeForbidden => f.write_str("document type declaration refused"),
+            DecodeErrorKind::EntityForbidden => f.write_str("entity reference refused"),
+            DecodeErrorKind::LimitExceeded(l) => write!(f, "{l} limit exceeded"),
+            DecodeErrorKind::DuplicateKey => f.write_str("duplicate key"),
+            DecodeErrorKind::MissingKey => f.write_str("missing required key"),
+            DecodeErrorKind::WrongType { expected, found } => {
+                write!(f, "expected {expected}, found {found}")
+            }
+            DecodeErrorKind::IntegerOutOfRange => f.write_str("integer out of range"),
+            DecodeErrorKind::InvalidValue(what) => write!(f, "invalid {what}"),
+            DecodeErrorKind::TrailingData => f.write_str("trailing data after the document"),
+        }
+    }
+}
+
+/// The peer sent something mdmkit refuses.
+///
+/// ```
+/// use mdmkit::apple::plist::Value;
+/// use mdmkit::DecodeErrorKind;
+///
+/// let err = Value::from_xml(b"<plist><dict><key>A</key><integer>x</integer></dict></plist>")
+///     .unwrap_err();
+/// assert_eq!(err.kind(), &DecodeErrorKind::InvalidValue("integer"));
+/// assert_eq!(err.path(), "A");
+/// ```
+#[derive(Clone)]
+pub struct DecodeError {
+    kind: DecodeErrorKind,
+    path: String,
+    offset: Option<u64>,
+    source: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+impl DecodeError {
+    /// A new error of `kind` with no path and no offset.
+    #[must_use]
+    pub fn new(kind: DecodeErrorKind) -> Self {
+        DecodeError {
+            kind,
+            path: String::new(),
+            offset: None,
+            source: None,
+        }
+    }
+
+    pub(crate) fn at(kind: DecodeErrorKind, offset: Option<u64>) -> Self {
+        DecodeError {
+            kind,
+            path: String::new(),
+            offset,
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(
+        mut self,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// What was wrong.
+    #[must_use]
+    pub fn kind(&self) -> &DecodeErrorKind {
+        &self.kind
+    }
+
+    /// The key path of the offending value inside the document, e.g. `ErrorChain[0].ErrorCode`;
+    /// empty for the document root.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The byte offset in the input where the reader noticed the problem, when known.
+    #[must_use]
+    pub fn offset(&self) -> Option<u64> {
+        self.offset
+    }
+
+    /// Prefixes the path with a dictionary key (used while unwinding out of a dictionary).
+    #[must_use]
+    pub fn in_key(mut self, key: &str) -> Self {
+        if self.path.is_empty() {
+            self.path = key.to_owned();
+        } else if self.path.starts_with('[') {
+            self.path.insert_str(0, key);
+        } else {
+            self.path.insert(0, '.');
+            self.path.insert_str(0, key);
+        }
+        self
+    }
+
+    /// Prefixes the path with an array index (used while unwinding out of an array).
+    #[must_use]
+    pub fn in_index(mut self, index: usize) -> Self {
+        let seg = format!("[{index}]");
+        if !self.path.is_empty() && !self.path.starts_with('[') {
+            self.path.insert(0, '.');
+        }
+        self.path.insert_str(0, &seg);
+        self
+    }
+}
+
+impl fmt::Debug for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DecodeError")
+            .field("kind", &self.kind)
+            .field("path", &self.path)
+            .field("offset", &self.offset)
+            .finish()
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.kind, f)?;
+        if !self.path.is_empty() {
+            write!(f, " at `{}`", self.path)?;
+        }
+        if let Some(offset) = self.offset {
+            write!(f, " (byte {offset})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for DecodeError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+/// A value built by the caller cannot be written.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EncodeError {
+    /// A string holds a character that XML 1.0 cannot carry (most C0 control characters).
+    #[error("string at `{path}` holds a character xml cannot carry")]
+    InvalidXmlChar {
+        /// The key path of the string.
+        path: String,
+    },
+}
+
+/// Any mdmkit error.
+#[non_exhaustive]
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// See [`DecodeError`].
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    /// See [`EncodeError`].
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+}

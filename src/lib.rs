@@ -1,0 +1,57 @@
+//! # mdmkit
+//!
+//! Typed, hostile-input-safe building blocks for device-management servers: Apple MDM today,
+//! Windows MDM (OMA DM / MS-MDE2) and CMS next.
+//!
+//! mdmkit is **sans-IO**: it turns bytes into typed values and typed values into bytes, and holds
+//! the wire facts. It never does I/O, never reads the clock, the environment or randomness.
+//! Drive it from axum, actix, hyper, a lambda or a test harness.
+//!
+//! ```
+//! use mdmkit::apple::{Inbound, checkin::CheckinMessage, report::Status};
+//!
+//! let body = br#"<?xml version="1.0" encoding="UTF-8"?>
+//! <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+//! <plist version="1.0"><dict>
+//!   <key>MessageType</key><string>Authenticate</string>
+//!   <key>Topic</key><string>com.apple.mgmt.External.e0bd1eac</string>
+//!   <key>UDID</key><string>663b07bb783e9ade1dae4fbb92ea12afc0ce5b69</string>
+//! </dict></plist>"#;
+//! match Inbound::from_xml(body)? {
+//!     Inbound::Checkin(msg) => match *msg {
+//!         CheckinMessage::Authenticate(a) => assert_eq!(a.topic, "com.apple.mgmt.External.e0bd1eac"),
+//!         other => panic!("unexpected {}", other.message_type()),
+//!     },
+//!     Inbound::Report(r) => assert_eq!(r.status, Status::Idle),
+//!     _ => {}
+//! }
+//! # Ok::<(), mdmkit::DecodeError>(())
+//! ```
+//!
+//! ## Rules
+//! * Every decoder checks [`Limits`] (input size first, then depth, items, string and data bytes
+//!   on the event stream). No DOCTYPE other than Apple's plist line, no entities beyond XML's
+//!   five. Bad input is a [`DecodeError`] with a key path, never a panic.
+//! * Nothing a device sends is dropped: unknown keys are kept in order and written back; unknown
+//!   message types decode to `Unknown` variants that re-encode unchanged.
+//! * Secrets are [`Sensitive`]: redacted in `Debug`.
+//!
+//! ## Features
+//! * `apple` (default): property lists, check-in messages, command reports.
+//! * `cms` (default): reserves the CMS signing stack (`openssl`, `cms`, `x509-cert`) for profile
+//!   signing and `Mdm-Signature` verification; turn it off for a parse-only build without OpenSSL.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod error;
+mod limits;
+mod sensitive;
+
+#[cfg(feature = "apple")]
+pub mod apple;
+
+pub use error::{DecodeError, DecodeErrorKind, EncodeError, Error, Limit};
+pub use limits::Limits;
+pub use sensitive::Sensitive;
