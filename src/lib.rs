@@ -52,6 +52,11 @@ mod sensitive;
 #[cfg(feature = "apple")]
 pub mod apple;
 
+/// The README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use error::{DecodeError, DecodeErrorKind, EncodeError, Error, Limit};
 pub use limits::Limits;
 pub use sensitive::Sensitive;

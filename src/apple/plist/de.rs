@@ -153,6 +153,15 @@ fn doctype_allowed(content: &str) -> bool {
     ALLOWED_DOCTYPES.contains(&normalised.as_str())
 }
 
+/// The element names a plist may contain, as `'static` strings (no allocation per element).
+fn element_name(name: &str) -> Option<&'static str> {
+    const NAMES: [&str; 11] = [
+        "plist", "dict", "array", "key", "string", "integer", "real", "date", "data", "true",
+        "false",
+    ];
+    NAMES.iter().find(|n| **n == name).copied()
+}
+
 /// The XML plist token source over quick-xml events.
 struct XmlSource<'a> {
     reader: quick_xml::Reader<&'a [u8]>,
@@ -353,8 +362,14 @@ impl<'a> XmlSource<'a> {
         loop {
             let ev = self.read()?;
             let (name, empty) = match &ev {
-                Event::Start(e) => (e.name().as_ref().to_owned(), false),
-                Event::Empty(e) => (e.name().as_ref().to_owned(), true),
+                Event::Start(e) => (
+                    element_name(e.name().as_ref()).ok_or_else(|| self.err(K::Syntax))?,
+                    false,
+                ),
+                Event::Empty(e) => (
+                    element_name(e.name().as_ref()).ok_or_else(|| self.err(K::Syntax))?,
+                    true,
+                ),
                 Event::End(e) => match (e.name().as_ref(), self.stack.last()) {
                     ("dict", Some(Frame::Dict(true))) => {
                         self.stack.pop();
@@ -417,7 +432,7 @@ impl<'a> XmlSource<'a> {
                 return self.scalar(budget, "key", empty).map(Some);
             }
             self.value_position()?;
-            let token = match name.as_str() {
+            let token = match name {
                 "dict" | "array" => {
                     let (start, end, frame) = if name == "dict" {
                         (Token::DictStart, Token::DictEnd, Frame::Dict(true))
@@ -434,7 +449,7 @@ impl<'a> XmlSource<'a> {
                 "true" | "false" => {
                     if !empty {
                         match self.read()? {
-                            Event::End(e) if e.name().as_ref() == name.as_str() => {}
+                            Event::End(e) if e.name().as_ref() == name => {}
                             _ => return Err(self.err(K::Syntax)),
                         }
                     }
@@ -1070,64 +1085,74 @@ impl FromPlist for Value {
     /// Iterative, so depth is bounded only by [`Limits::max_depth`], never by the stack.
     fn from_plist<'a>(first: Token<'a>, de: &mut Decoder<'a>) -> Result<Self, DecodeError> {
         let mut stack: Vec<Building> = Vec::new();
-        let mut token = first;
-        loop {
-            let done: Value = match token {
-                Token::DictStart => {
-                    stack.push(Building::Dict(UnknownKeys::new(), None));
-                    token = de.next_token()?;
-                    continue;
-                }
-                Token::ArrayStart => {
-                    stack.push(Building::Array(Vec::new()));
-                    token = de.next_token()?;
-                    continue;
-                }
-                Token::Key(k) => {
-                    match stack.last_mut() {
-                        Some(Building::Dict(_, slot @ None)) => *slot = Some(k.into_owned()),
-                        _ => return Err(de.error(K::Syntax)),
-                    }
-                    token = de.next_token()?;
-                    continue;
-                }
-                Token::DictEnd => match stack.pop() {
-                    Some(Building::Dict(d, None)) => Value::Dictionary(d.into_dictionary()),
+        value_loop(first, de, &mut stack).map_err(|mut e| {
+            // Prefix the path of the value being built when the error happened.
+            for b in stack.iter().rev() {
+                e = match b {
+                    Building::Array(a) => e.in_index(a.len()),
+                    Building::Dict(_, Some(k)) => e.in_key(k),
+                    Building::Dict(_, None) => e,
+                };
+            }
+            e
+        })
+    }
+}
+
+fn value_loop<'a>(
+    first: Token<'a>,
+    de: &mut Decoder<'a>,
+    stack: &mut Vec<Building>,
+) -> Result<Value, DecodeError> {
+    let mut token = first;
+    loop {
+        let done: Value = match token {
+            Token::DictStart => {
+                stack.push(Building::Dict(UnknownKeys::new(), None));
+                token = de.next_token()?;
+                continue;
+            }
+            Token::ArrayStart => {
+                stack.push(Building::Array(Vec::new()));
+                token = de.next_token()?;
+                continue;
+            }
+            Token::Key(k) => {
+                match stack.last_mut() {
+                    Some(Building::Dict(_, slot @ None)) => *slot = Some(k.into_owned()),
                     _ => return Err(de.error(K::Syntax)),
-                },
-                Token::ArrayEnd => match stack.pop() {
-                    Some(Building::Array(a)) => Value::Array(a),
-                    _ => return Err(de.error(K::Syntax)),
-                },
-                Token::String(s) => Value::String(s.into_owned()),
-                Token::Integer(i) => Value::Integer(i),
-                Token::Real(r) => Value::Real(r),
-                Token::Boolean(b) => Value::Boolean(b),
-                Token::Date(d) => Value::Date(d),
-                Token::Data(d) => Value::Data(d),
-            };
-            match stack.last_mut() {
-                None => return Ok(done),
-                Some(Building::Array(a)) => a.push(done),
-                Some(Building::Dict(d, key)) => {
-                    let Some(k) = key.take() else {
-                        return Err(de.error(K::Syntax));
-                    };
-                    if !d.insert(&k, done) {
-                        let mut err = de.error(K::DuplicateKey).in_key(&k);
-                        for b in stack.iter().rev().skip(1) {
-                            err = match b {
-                                Building::Array(a) => err.in_index(a.len()),
-                                Building::Dict(_, Some(k)) => err.in_key(k),
-                                Building::Dict(_, None) => err,
-                            };
-                        }
-                        return Err(err);
-                    }
+                }
+                token = de.next_token()?;
+                continue;
+            }
+            Token::DictEnd => match stack.pop() {
+                Some(Building::Dict(d, None)) => Value::Dictionary(d.into_dictionary()),
+                _ => return Err(de.error(K::Syntax)),
+            },
+            Token::ArrayEnd => match stack.pop() {
+                Some(Building::Array(a)) => Value::Array(a),
+                _ => return Err(de.error(K::Syntax)),
+            },
+            Token::String(s) => Value::String(s.into_owned()),
+            Token::Integer(i) => Value::Integer(i),
+            Token::Real(r) => Value::Real(r),
+            Token::Boolean(b) => Value::Boolean(b),
+            Token::Date(d) => Value::Date(d),
+            Token::Data(d) => Value::Data(d),
+        };
+        match stack.last_mut() {
+            None => return Ok(done),
+            Some(Building::Array(a)) => a.push(done),
+            Some(Building::Dict(d, key)) => {
+                let Some(k) = key.take() else {
+                    return Err(de.error(K::Syntax));
+                };
+                if !d.insert(&k, done) {
+                    return Err(de.error(K::DuplicateKey).in_key(&k));
                 }
             }
-            token = de.next_token()?;
         }
+        token = de.next_token()?;
     }
 }
 
