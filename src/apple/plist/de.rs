@@ -251,7 +251,13 @@ impl<'a> XmlSource<'a> {
                 }
             });
             if let Some(s) = &acc {
-                budget.string(s.len()).map_err(|k| self.err(k))?;
+                // `<data>` text is base64: bounded by the data limit, not the string limit.
+                let check = if tag == "data" {
+                    budget.data(s.len() / 4 * 3)
+                } else {
+                    budget.string(s.len())
+                };
+                check.map_err(|k| self.err(k))?;
             }
         }
         Ok(acc.unwrap_or(Cow::Borrowed("")))
