@@ -9,6 +9,8 @@
 
 pub mod availability;
 pub mod checkin;
+pub mod command;
+pub mod errors;
 pub mod generated;
 pub mod plist;
 pub mod report;
@@ -85,18 +87,15 @@ impl Inbound {
         let first = de.next_token()?;
         let found = de.peek_top_level_string(first, &["MessageType", "Status"])?;
         let first = de.next_token()?;
-        let out =
-            match found {
-                Some((0, message_type)) => Inbound::Checkin(Box::new(
-                    CheckinMessage::decode_found(message_type.as_deref(), first, &mut de)?,
-                )),
-                Some(_) => Inbound::Report(Box::new(CommandReport::from_plist(first, &mut de)?)),
-                None => {
-                    return Err(
-                        DecodeError::new(crate::DecodeErrorKind::MissingKey).in_key("MessageType")
-                    );
-                }
-            };
+        let out = match found {
+            Some((0, _)) => Inbound::Checkin(Box::new(CheckinMessage::from_plist(first, &mut de)?)),
+            Some(_) => Inbound::Report(Box::new(CommandReport::from_plist(first, &mut de)?)),
+            None => {
+                return Err(
+                    DecodeError::new(crate::DecodeErrorKind::MissingKey).in_key("MessageType")
+                );
+            }
+        };
         de.finish()?;
         Ok(out)
     }

@@ -233,6 +233,7 @@ fn report(file: &str, bytes: &[u8], facts: &[String]) {
             );
         }
     }
+    typed_body(file, &r);
     // A known status is never left in the catch-all.
     let s = r.status.as_str().trim();
     if [
@@ -250,6 +251,62 @@ fn report(file: &str, bytes: &[u8], facts: &[String]) {
             "{file}: {:?}",
             r.status
         );
+    }
+}
+
+/// The command a report answers, told by the response key it carries (reports do not name
+/// their command; a server knows it from the queued command).
+const RESPONSE_KEYS: &[(&str, &str)] = &[
+    ("QueryResponses", "DeviceInformation"),
+    ("ProfileList", "ProfileList"),
+    ("CertificateList", "CertificateList"),
+    ("InstalledApplicationList", "InstalledApplicationList"),
+    ("SecurityInfo", "SecurityInfo"),
+    ("ManagedApplicationList", "ManagedApplicationList"),
+    ("Users", "UserList"),
+];
+
+/// Reports of known commands decode into their typed response, and the typed response writes
+/// back the same body: the schema types fit what real devices send, and nothing is lost.
+fn typed_body(file: &str, r: &CommandReport) {
+    let Some((key, request_type)) = RESPONSE_KEYS.iter().find(|(k, _)| r.body.contains_key(k))
+    else {
+        return;
+    };
+    let typed = r
+        .response_for(request_type)
+        .unwrap_or_else(|e| panic!("{file}: {request_type} response: {e} (path {})", e.path()));
+    assert_eq!(typed.request_type(), Some(*request_type), "{file}");
+    let again = Value::from_xml(&mdmkit::apple::plist::to_xml(&typed).unwrap()).unwrap();
+    assert_eq!(
+        normalize(&again),
+        normalize(&Value::Dictionary(r.body.clone())),
+        "{file}: typed body loses nothing"
+    );
+    // JSON of the typed response reads back to the same value.
+    let json = serde_json::to_string(&typed).unwrap();
+    let back: mdmkit::apple::command::AnyResponse = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, typed, "{file}: JSON round trip");
+    println!("{file}: typed {request_type} response ({key})");
+    TYPED.with(|c| c.set(c.get() + 1));
+}
+
+thread_local! {
+    static TYPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+fn normalize(v: &Value) -> Value {
+    match v {
+        Value::Dictionary(d) => {
+            let mut e: Vec<(String, Value)> = d
+                .iter()
+                .map(|(k, v)| (k.trim().to_owned(), normalize(v)))
+                .collect();
+            e.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Dictionary(e.into_iter().collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(normalize).collect()),
+        other => other.clone(),
     }
 }
 
@@ -314,9 +371,12 @@ fn corpus() {
             _ => {}
         }
     }
+    let typed = TYPED.with(std::cell::Cell::get);
     println!(
-        "corpus: {checkins} check-in messages, {reports} command reports, {edges} plist edge cases"
+        "corpus: {checkins} check-in messages, {reports} command reports ({typed} with typed \
+         response bodies), {edges} plist edge cases"
     );
+    assert!(typed >= 15, "typed response bodies: {typed}");
     assert!(
         checkins >= 7 && reports >= 18 && edges >= 10,
         "manifest shrank: {checkins}/{reports}/{edges}"

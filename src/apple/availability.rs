@@ -201,7 +201,7 @@ impl Availability {
 #[non_exhaustive]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct KeyInfo {
-    /// The wire key.
+    /// The wire key (`ANY …` for a dictionary keyed by arbitrary names).
     pub key: &'static str,
     /// The schema type (`<string>`, `<data>`, …).
     pub plist_type: &'static str,
@@ -211,6 +211,10 @@ pub struct KeyInfo {
     pub schema_required: bool,
     /// Per-key overrides of the type's availability.
     pub availability: Availability,
+    /// The schema's `rangelist`, as text (empty when any value of the type is allowed).
+    pub allowed: &'static [&'static str],
+    /// The keys of a nested dictionary, or the item description(s) of an array.
+    pub subkeys: &'static [KeyInfo],
 }
 
 impl KeyInfo {
@@ -229,6 +233,128 @@ impl KeyInfo {
             required,
             schema_required,
             availability,
+            allowed: &[],
+            subkeys: &[],
+        }
+    }
+
+    /// Sets [`allowed`](Self::allowed).
+    #[must_use]
+    pub const fn with_allowed(mut self, allowed: &'static [&'static str]) -> Self {
+        self.allowed = allowed;
+        self
+    }
+
+    /// Sets [`subkeys`](Self::subkeys).
+    #[must_use]
+    pub const fn with_subkeys(mut self, subkeys: &'static [KeyInfo]) -> Self {
+        self.subkeys = subkeys;
+        self
+    }
+}
+
+/// The channel a command is sent on.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Channel {
+    /// The device channel (the enrollment's device identity).
+    Device,
+    /// The user channel (macOS users, Shared iPad users).
+    User,
+}
+
+/// A device (and channel) a server wants to send something to, for
+/// [`Availability::supports`].
+///
+/// ```
+/// use mdmkit::apple::availability::{Platform, Target, Version};
+/// use mdmkit::apple::command::{EraseDevice, Request as _};
+/// let byod = Target::new(Platform::Ios, Version::new(17, 0, 0)).user_enrollment(true);
+/// assert!(!EraseDevice::AVAILABILITY.supports(&byod));
+/// let corp = Target::new(Platform::Ios, Version::new(17, 0, 0)).supervised(true);
+/// assert!(EraseDevice::AVAILABILITY.supports(&corp));
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Target {
+    /// The OS.
+    pub platform: Platform,
+    /// Its version.
+    pub version: Version,
+    /// Enrolled through User Enrollment.
+    pub user_enrollment: bool,
+    /// Supervised.
+    pub supervised: bool,
+    /// Enrolled through Automated Device Enrollment.
+    pub ade: bool,
+    /// The channel.
+    pub channel: Channel,
+}
+
+impl Target {
+    /// An unsupervised device-enrolled target on the device channel.
+    #[must_use]
+    pub const fn new(platform: Platform, version: Version) -> Self {
+        Target {
+            platform,
+            version,
+            user_enrollment: false,
+            supervised: false,
+            ade: false,
+            channel: Channel::Device,
+        }
+    }
+    /// Sets [`user_enrollment`](Self::user_enrollment).
+    #[must_use]
+    pub const fn user_enrollment(mut self, yes: bool) -> Self {
+        self.user_enrollment = yes;
+        self
+    }
+    /// Sets [`supervised`](Self::supervised).
+    #[must_use]
+    pub const fn supervised(mut self, yes: bool) -> Self {
+        self.supervised = yes;
+        self
+    }
+    /// Sets [`ade`](Self::ade).
+    #[must_use]
+    pub const fn ade(mut self, yes: bool) -> Self {
+        self.ade = yes;
+        self
+    }
+    /// Sets [`channel`](Self::channel).
+    #[must_use]
+    pub const fn channel(mut self, channel: Channel) -> Self {
+        self.channel = channel;
+        self
+    }
+}
+
+impl Availability {
+    /// Whether the schema allows this on `target`: the platform is listed and the version is in
+    /// range ([`is_available`](Self::is_available)), and the entry's supervision, ADE, User
+    /// Enrollment and channel conditions hold.
+    #[must_use]
+    pub fn supports(&self, target: &Target) -> bool {
+        if !self.is_available(target.platform, target.version) {
+            return false;
+        }
+        let Some(s) = self.platform(target.platform) else {
+            return false;
+        };
+        if s.supervised == Some(true) && !target.supervised {
+            return false;
+        }
+        if s.requires_dep == Some(true) && !target.ade {
+            return false;
+        }
+        match (s.user_enrollment, target.user_enrollment) {
+            (Some(Mode::Forbidden), true) | (Some(Mode::Required), false) => return false,
+            _ => {}
+        }
+        match target.channel {
+            Channel::Device => s.device_channel != Some(false),
+            Channel::User => s.user_channel == Some(true),
         }
     }
 }

@@ -30,8 +30,8 @@
 
 pub use super::generated::checkin::*;
 
-use super::plist::{self, Decoder, Dictionary, FromPlist, ToPlist, Token, Writer};
-use crate::{DecodeError, DecodeErrorKind, EncodeError, Limits, Sensitive};
+use super::plist::{self, Dictionary, ToPlist, Writer};
+use crate::{DecodeError, EncodeError, Limits, Sensitive};
 use bytes::Bytes;
 
 impl CheckinMessage {
@@ -58,34 +58,6 @@ impl CheckinMessage {
     /// [`EncodeError`] if a string cannot be carried by XML.
     pub fn to_xml(&self) -> Result<Vec<u8>, EncodeError> {
         plist::to_xml(self)
-    }
-
-    /// Decodes after [`Decoder::peek_top_level_string`] found (or not) the `MessageType`.
-    pub(crate) fn decode_found<'a>(
-        message_type: Option<&str>,
-        first: Token<'a>,
-        de: &mut Decoder<'a>,
-    ) -> Result<Self, DecodeError> {
-        match message_type {
-            Some(t) => Self::decode_as(t, first, de),
-            None => Err(DecodeError::new(DecodeErrorKind::WrongType {
-                expected: "string",
-                found: "another type",
-            })
-            .in_key("MessageType")),
-        }
-    }
-}
-
-impl FromPlist for CheckinMessage {
-    fn from_plist<'a>(first: Token<'a>, de: &mut Decoder<'a>) -> Result<Self, DecodeError> {
-        match de.peek_top_level_string(first, &["MessageType"])? {
-            Some((_, message_type)) => {
-                let first = de.next_token()?;
-                Self::decode_found(message_type.as_deref(), first, de)
-            }
-            None => Err(DecodeError::new(DecodeErrorKind::MissingKey).in_key("MessageType")),
-        }
     }
 }
 

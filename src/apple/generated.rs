@@ -5,3 +5,5 @@
 //! Types generated from Apple's device-management schema. See each module.
 
 pub mod checkin;
+pub mod commands;
+pub mod errors;

@@ -24,12 +24,28 @@
 //! ```
 
 mod de;
+mod map;
 mod ser;
+mod serde_impls;
 mod value;
 
 pub use de::{Decoder, FromPlist, Token, UnknownKeys, from_slice, from_value};
+pub use map::Map;
 pub use ser::{ToPlist, Writer, XML_PROLOG, to_xml};
 pub use value::{Date, Dictionary, Integer, Value};
+
+/// Serde helpers: `data` values are base64 strings in JSON (used as `#[serde(with = …)]`).
+pub mod serde_data {
+    pub use super::serde_impls::{AsData, one, opt, opt_vec, vec};
+}
+
+/// Decodes `T` from the entries of `body`, as if they formed one dictionary.
+///
+/// # Errors
+/// A [`DecodeError`] when the entries do not have the shape of `T`.
+pub fn from_dictionary<T: FromPlist>(body: &Dictionary) -> Result<T, DecodeError> {
+    Decoder::from_body(body).value()
+}
 
 use crate::{DecodeError, EncodeError, Limits};
 
@@ -73,32 +89,5 @@ pub(crate) fn check_tag(found: Option<&str>, key: &str, want: &str) -> Result<()
             Err(DecodeError::new(crate::DecodeErrorKind::InvalidValue("message type")).in_key(key))
         }
         None => Err(DecodeError::new(crate::DecodeErrorKind::MissingKey).in_key(key)),
-    }
-}
-
-/// Serde helpers: `data` values serialize as base64 strings in JSON.
-pub mod serde_data {
-    use base64::Engine as _;
-
-    /// Serializes bytes as a base64 string.
-    ///
-    /// # Errors
-    /// The serializer's.
-    pub fn data<S: serde::Serializer, T: AsRef<[u8]>>(v: &T, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(v.as_ref()))
-    }
-
-    /// Serializes optional bytes as a base64 string (or none).
-    ///
-    /// # Errors
-    /// The serializer's.
-    pub fn opt_data<S: serde::Serializer, T: AsRef<[u8]>>(
-        v: &Option<T>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(v) => data(v, s),
-            None => s.serialize_none(),
-        }
     }
 }

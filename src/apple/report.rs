@@ -9,7 +9,7 @@
 
 use super::plist::{Decoder, Dictionary, FromPlist, ToPlist, Token, UnknownKeys, Writer};
 use crate::{DecodeError, DecodeErrorKind, EncodeError, Limits};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The `Status` of a command report.
 ///
@@ -88,30 +88,29 @@ impl Serialize for Status {
     }
 }
 
+impl<'de> Deserialize<'de> for Status {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ok(Status::from(&*s))
+    }
+}
+
 /// One entry of a report's `ErrorChain`.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorChainItem {
     /// `ErrorCode` (integer, required).
-    #[serde(rename = "ErrorCode")]
     pub error_code: i64,
     /// `ErrorDomain` (string, required).
-    #[serde(rename = "ErrorDomain")]
     pub error_domain: String,
     /// `LocalizedDescription` (string).
-    #[serde(
-        rename = "LocalizedDescription",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub localized_description: Option<String>,
     /// `USEnglishDescription` (string).
-    #[serde(
-        rename = "USEnglishDescription",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub us_english_description: Option<String>,
     /// Keys mdmkit does not know, in input order; written back after the known keys.
-    #[serde(flatten)]
+    #[serde(default, skip_serializing_if = "Dictionary::is_empty")]
     pub unknown_keys: Dictionary,
 }
 
@@ -197,37 +196,36 @@ fn required<T>(slot: Option<T>, key: &str) -> Result<T, DecodeError> {
 /// # Ok::<(), mdmkit::DecodeError>(())
 /// ```
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandReport {
     /// `UDID`: the device (absent on user enrollments).
-    #[serde(rename = "UDID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udid: Option<String>,
     /// `EnrollmentID`: the device on a user enrollment.
-    #[serde(rename = "EnrollmentID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_id: Option<String>,
     /// `EnrollmentUserID`: the user on a user enrollment's user channel.
-    #[serde(rename = "EnrollmentUserID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_user_id: Option<String>,
     /// `UserID`: the user's GUID on the user channel.
-    #[serde(rename = "UserID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `UserShortName`.
-    #[serde(rename = "UserShortName", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_short_name: Option<String>,
     /// `UserLongName`.
-    #[serde(rename = "UserLongName", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_long_name: Option<String>,
     /// `CommandUUID`: the command this reports on (absent when `Status` is `Idle`).
-    #[serde(rename = "CommandUUID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command_uuid: Option<String>,
     /// `Status` (required).
-    #[serde(rename = "Status")]
     pub status: Status,
     /// `ErrorChain`: present when `Status` is `Error` or `CommandFormatError`; empty otherwise.
-    #[serde(rename = "ErrorChain", skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub error_chain: Vec<ErrorChainItem>,
     /// Every other key, in input order: the command-specific response.
-    #[serde(flatten)]
+    #[serde(default, skip_serializing_if = "Dictionary::is_empty")]
     pub body: Dictionary,
 }
 
@@ -286,8 +284,27 @@ impl CommandReport {
     /// # Errors
     /// A [`DecodeError`] when the body does not have the shape of `T`.
     pub fn decode_body<T: FromPlist>(&self) -> Result<T, DecodeError> {
-        let mut de = Decoder::from_body(&self.body);
-        de.value()
+        super::plist::from_dictionary(&self.body)
+    }
+
+    /// Decodes the body as the response to command `C` (the server knows what it sent).
+    ///
+    /// # Errors
+    /// A [`DecodeError`] when the body does not match `C`'s response schema.
+    pub fn response<C: super::command::Request>(&self) -> Result<C::Response, DecodeError> {
+        self.decode_body()
+    }
+
+    /// Decodes the body as the response to `request_type` (e.g. as stored with the queued
+    /// command).
+    ///
+    /// # Errors
+    /// A [`DecodeError`] when the body does not match that response schema.
+    pub fn response_for(
+        &self,
+        request_type: &str,
+    ) -> Result<super::command::AnyResponse, DecodeError> {
+        super::command::AnyResponse::from_body(request_type, &self.body)
     }
 }
 

@@ -28,13 +28,29 @@ pub struct Group {
 pub enum GroupKind {
     /// Check-in messages: discriminated by `MessageType`.
     Checkin,
+    /// Commands (discriminated by `RequestType`) and their responses.
+    Commands,
+    /// Enrollment error documents: discriminated by `code`.
+    Errors,
 }
 
-const GROUPS: &[Group] = &[Group {
-    module: "checkin",
-    dir: "mdm/checkin",
-    kind: GroupKind::Checkin,
-}];
+const GROUPS: &[Group] = &[
+    Group {
+        module: "checkin",
+        dir: "mdm/checkin",
+        kind: GroupKind::Checkin,
+    },
+    Group {
+        module: "commands",
+        dir: "mdm/commands",
+        kind: GroupKind::Commands,
+    },
+    Group {
+        module: "errors",
+        dir: "mdm/errors",
+        kind: GroupKind::Errors,
+    },
+];
 
 pub fn run(root: &Path, spec: &Path, check: bool) -> Result<(), String> {
     let snapshot = snapshot_id(spec);

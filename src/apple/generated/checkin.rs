@@ -2,7 +2,7 @@
 // Source: mdm/checkin/*.yaml (apple/device-management@b6202ca2fbd3).
 // Regenerate: cargo xtask codegen --spec ../shared/spec/apple-device-management
 
-//! Check-in message types and the `CheckinMessage` dispatch enum.
+//! Types generated from `mdm/checkin`, and their dispatch tables.
 
 pub mod authenticate;
 pub mod checkout;
@@ -17,7 +17,7 @@ pub use authenticate::Authenticate;
 pub use checkout::CheckOut;
 pub use declarativemanagement::DeclarativeManagement;
 pub use getbootstraptoken::{GetBootstrapToken, GetBootstrapTokenResponse};
-pub use gettoken::{GetToken, GetTokenResponse, TokenParameters, TokenServiceType};
+pub use gettoken::{GetToken, GetTokenResponse, GetTokenTokenParameters, GetTokenTokenServiceType};
 pub use setbootstraptoken::SetBootstrapToken;
 pub use tokenupdate::TokenUpdate;
 pub use userauthenticate::UserAuthenticate;
@@ -34,30 +34,40 @@ pub const ALL_MESSAGE_TYPES: &[&str] = &[
     "UserAuthenticate",
 ];
 
-/// A check-in message of any type. Types the schema does not know decode to
+/// A check-in message of any type. A `MessageType` the schema does not know decodes to
 /// [`CheckinMessage::Unknown`] with the whole dictionary kept.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-#[serde(tag = "MessageType")]
+// One value is held at a time; boxing every variant would cost an allocation per decode.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "message_type")]
 pub enum CheckinMessage {
     /// `Authenticate` (from `mdm/checkin/authenticate.yaml`).
+    #[serde(rename = "Authenticate")]
     Authenticate(Authenticate),
     /// `CheckOut` (from `mdm/checkin/checkout.yaml`).
+    #[serde(rename = "CheckOut")]
     CheckOut(CheckOut),
     /// `DeclarativeManagement` (from `mdm/checkin/declarativemanagement.yaml`).
+    #[serde(rename = "DeclarativeManagement")]
     DeclarativeManagement(DeclarativeManagement),
     /// `GetBootstrapToken` (from `mdm/checkin/getbootstraptoken.yaml`).
+    #[serde(rename = "GetBootstrapToken")]
     GetBootstrapToken(GetBootstrapToken),
     /// `GetToken` (from `mdm/checkin/gettoken.yaml`).
+    #[serde(rename = "GetToken")]
     GetToken(GetToken),
     /// `SetBootstrapToken` (from `mdm/checkin/setbootstraptoken.yaml`).
+    #[serde(rename = "SetBootstrapToken")]
     SetBootstrapToken(SetBootstrapToken),
     /// `TokenUpdate` (from `mdm/checkin/tokenupdate.yaml`).
+    #[serde(rename = "TokenUpdate")]
     TokenUpdate(TokenUpdate),
     /// `UserAuthenticate` (from `mdm/checkin/userauthenticate.yaml`).
+    #[serde(rename = "UserAuthenticate")]
     UserAuthenticate(UserAuthenticate),
-    /// A `MessageType` this version of mdmkit does not know: the whole dictionary,
-    /// `MessageType` included, re-encoded unchanged.
+    /// A `MessageType` this version of mdmkit does not know: the whole dictionary, `MessageType`
+    /// included, re-encoded unchanged.
     #[serde(untagged)]
     Unknown(crate::apple::plist::Dictionary),
 }
@@ -81,32 +91,55 @@ impl CheckinMessage {
                 .unwrap_or(""),
         }
     }
+}
 
-    /// Decodes the message whose `MessageType` is `message_type`; `first` is its opening token.
-    pub(crate) fn decode_as<'a>(
-        message_type: &str,
+impl crate::apple::plist::FromPlist for CheckinMessage {
+    fn from_plist<'a>(
         first: crate::apple::plist::Token<'a>,
         de: &mut crate::apple::plist::Decoder<'a>,
     ) -> Result<Self, crate::DecodeError> {
-        use crate::apple::plist::FromPlist as _;
-        Ok(match message_type {
-            "Authenticate" => CheckinMessage::Authenticate(Authenticate::from_plist(first, de)?),
-            "CheckOut" => CheckinMessage::CheckOut(CheckOut::from_plist(first, de)?),
-            "DeclarativeManagement" => {
+        let found = de.peek_top_level_string(first, &["MessageType"])?;
+        let first = de.next_token()?;
+        Ok(match found {
+            Some((_, Some(t))) if t == "Authenticate" => {
+                CheckinMessage::Authenticate(Authenticate::from_plist(first, de)?)
+            }
+            Some((_, Some(t))) if t == "CheckOut" => {
+                CheckinMessage::CheckOut(CheckOut::from_plist(first, de)?)
+            }
+            Some((_, Some(t))) if t == "DeclarativeManagement" => {
                 CheckinMessage::DeclarativeManagement(DeclarativeManagement::from_plist(first, de)?)
             }
-            "GetBootstrapToken" => {
+            Some((_, Some(t))) if t == "GetBootstrapToken" => {
                 CheckinMessage::GetBootstrapToken(GetBootstrapToken::from_plist(first, de)?)
             }
-            "GetToken" => CheckinMessage::GetToken(GetToken::from_plist(first, de)?),
-            "SetBootstrapToken" => {
+            Some((_, Some(t))) if t == "GetToken" => {
+                CheckinMessage::GetToken(GetToken::from_plist(first, de)?)
+            }
+            Some((_, Some(t))) if t == "SetBootstrapToken" => {
                 CheckinMessage::SetBootstrapToken(SetBootstrapToken::from_plist(first, de)?)
             }
-            "TokenUpdate" => CheckinMessage::TokenUpdate(TokenUpdate::from_plist(first, de)?),
-            "UserAuthenticate" => {
+            Some((_, Some(t))) if t == "TokenUpdate" => {
+                CheckinMessage::TokenUpdate(TokenUpdate::from_plist(first, de)?)
+            }
+            Some((_, Some(t))) if t == "UserAuthenticate" => {
                 CheckinMessage::UserAuthenticate(UserAuthenticate::from_plist(first, de)?)
             }
-            _ => CheckinMessage::Unknown(crate::apple::plist::Dictionary::from_plist(first, de)?),
+            Some((_, Some(_))) => {
+                CheckinMessage::Unknown(crate::apple::plist::Dictionary::from_plist(first, de)?)
+            }
+            Some((_, None)) => {
+                return Err(de
+                    .error(crate::DecodeErrorKind::WrongType {
+                        expected: "string",
+                        found: "another type",
+                    })
+                    .in_key("MessageType"));
+            }
+            None => {
+                return Err(crate::DecodeError::new(crate::DecodeErrorKind::MissingKey)
+                    .in_key("MessageType"));
+            }
         })
     }
 }

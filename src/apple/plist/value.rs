@@ -515,6 +515,11 @@ impl<K: Into<String>, V: Into<Value>> FromIterator<(K, V)> for Dictionary {
 
 // ---- serde (JSON views of decoded messages) ----
 
+/// The JSON form of a [`Value::Data`] is `{"$data": "<base64>"}`.
+pub(crate) const DATA_TAG: &str = "$data";
+/// The JSON form of a [`Value::Date`] is `{"$date": "YYYY-MM-DDTHH:MM:SSZ"}`.
+pub(crate) const DATE_TAG: &str = "$date";
+
 impl serde::Serialize for Value {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use base64::Engine as _;
@@ -522,8 +527,22 @@ impl serde::Serialize for Value {
             Value::Array(a) => a.serialize(s),
             Value::Dictionary(d) => d.serialize(s),
             Value::Boolean(b) => s.serialize_bool(*b),
-            Value::Data(b) => s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b)),
-            Value::Date(d) => s.serialize_str(&d.to_xml_string()),
+            // JSON has no data or date: tagged so that they read back as what they were.
+            Value::Data(b) => {
+                use serde::ser::SerializeMap as _;
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry(
+                    DATA_TAG,
+                    &base64::engine::general_purpose::STANDARD.encode(b),
+                )?;
+                m.end()
+            }
+            Value::Date(d) => {
+                use serde::ser::SerializeMap as _;
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry(DATE_TAG, &d.to_xml_string())?;
+                m.end()
+            }
             Value::Real(r) => s.serialize_f64(*r),
             Value::Integer(i) => match (i.as_i64(), i.as_u64()) {
                 (Some(v), _) => s.serialize_i64(v),

@@ -1,4 +1,9 @@
 //! Rust source emission.
+//!
+//! One struct per dictionary in the schema; open enums for string `rangelist`s; tagged enums for
+//! arrays whose items are alternative dictionaries (the `Settings` items); ordered maps for
+//! dictionaries keyed by `ANY …`. Every struct implements `FromPlist`, `ToPlist` and serde, and
+//! carries `KEYS` (and, for top-level types, `AVAILABILITY`) as data.
 
 use super::names::{camel, snake, variants};
 use super::schema::{Doc, Key, Os, scalar_text};
@@ -15,6 +20,14 @@ const SENSITIVE: &[&str] = &[
     "TokenData",
     "SecurityToken",
     "DigestResponse",
+    "PIN",
+    "Password",
+    "CurrentPassword",
+    "NewPassword",
+    "passwordHash",
+    "ActivationLockBypassCode",
+    "RedemptionCode",
+    "FileVaultUnlock",
 ];
 
 const AV: &str = "crate::apple::availability";
@@ -28,17 +41,33 @@ pub fn header(source: &str, snapshot: &str) -> String {
     )
 }
 
-/// Collects the items of one generated module and the names already taken in its group.
+/// Collects the items of one generated module and the type names already taken in its group.
 struct Module<'n> {
     items: Vec<String>,
+    /// The file's top-level type: the prefix of every nested type name, so a name never
+    /// depends on what other files define.
+    top: String,
     taken: &'n mut BTreeSet<String>,
+    /// Serde uses the wire keys (for documents whose JSON form is a wire format).
+    wire_names: bool,
+    /// Types named by the schema's `subkeytype`, already emitted in this module (YAML anchors
+    /// repeat a structure: it becomes one type).
+    named: BTreeMap<String, String>,
+    /// Emitting a response (device to server): the schema's `required` is documented but not
+    /// enforced, because devices on older OS versions omit keys the current schema requires
+    /// (macOS 10.12 leaves `PayloadVersion` out of `ProfileList` entries).
+    lenient: bool,
 }
 
 impl Module<'_> {
-    /// A type name for `wanted`, prefixed with `parent` if the group already uses it.
+    /// A free type name: `wanted`, else `parent` + `wanted`, else numbered.
     fn name(&mut self, wanted: &str, parent: &str) -> String {
-        let mut n = wanted.to_owned();
-        if self.taken.contains(&n) {
+        let mut n = if wanted.starts_with(&self.top) {
+            wanted.to_owned()
+        } else {
+            format!("{}{wanted}", self.top)
+        };
+        if n.is_empty() || self.taken.contains(&n) {
             n = format!("{parent}{wanted}");
         }
         let base = n.clone();
@@ -57,9 +86,17 @@ struct StructSpec<'a> {
     name: String,
     doc: String,
     keys: &'a [Key],
-    /// (wire key, required value), e.g. `MessageType` = `Authenticate`.
+    /// (wire key, value), e.g. `MessageType` = `Authenticate`; not a field, checked and written.
     tag: Option<(String, String)>,
     availability: Option<&'a BTreeMap<String, Os>>,
+}
+
+/// One entry of a group's dispatch table.
+struct Entry {
+    tag: String,
+    ty: String,
+    rel: String,
+    response: Option<String>,
 }
 
 pub fn group(
@@ -69,57 +106,100 @@ pub fn group(
 ) -> Result<Vec<(String, String)>, String> {
     let mut files = Vec::new();
     let mut taken = BTreeSet::new();
-    let mut variants_list = Vec::new();
+    let mut entries = Vec::new();
     let mut module_list = String::new();
     let mut reexports = String::new();
+    // Top-level names first, so nested types never take them.
+    let mut tops = Vec::new();
     for (rel, doc) in docs {
-        let GroupKind::Checkin = g.kind;
-        let tag_value = doc
-            .payload
-            .requesttype
-            .clone()
-            .ok_or_else(|| format!("{rel}: no payload.requesttype"))?;
-        let type_name = camel(&tag_value);
+        let (tag_value, type_name) = top_names(g.kind, rel, doc)?;
+        if !taken.insert(type_name.clone()) {
+            return Err(format!("{rel}: type name {type_name} used twice"));
+        }
+        if g.kind == GroupKind::Commands && !doc.responsekeys.is_empty() {
+            taken.insert(format!("{type_name}Response"));
+        }
+        tops.push((tag_value, type_name));
+    }
+    for ((rel, doc), (tag_value, type_name)) in docs.iter().zip(tops) {
         let file_stem = rel
             .rsplit('/')
             .next()
             .unwrap_or(rel)
             .trim_end_matches(".yaml")
-            .to_owned();
+            .replace(['.', '-'], "_");
         let mut m = Module {
             items: Vec::new(),
+            top: type_name.clone(),
             taken: &mut taken,
+            wire_names: g.kind == GroupKind::Errors,
+            named: BTreeMap::new(),
+            lenient: false,
         };
-        m.taken.insert(type_name.clone());
+        let (doc_text, tag) = match g.kind {
+            GroupKind::Checkin => (
+                format!(
+                    "The `{tag_value}` check-in message (`MessageType` = `{tag_value}`).\n\n\
+                     Generated from `{rel}`."
+                ),
+                Some(("MessageType".to_owned(), tag_value.clone())),
+            ),
+            GroupKind::Commands => (
+                format!(
+                    "The `{tag_value}` command (`RequestType` = `{tag_value}`).\n\n\
+                     Generated from `{rel}`."
+                ),
+                Some(("RequestType".to_owned(), tag_value.clone())),
+            ),
+            GroupKind::Errors => (
+                format!(
+                    "The `{tag_value}` error document (`code` = `{tag_value}`), returned by a \
+                     server in an HTTP 403 body during enrollment.\n\nGenerated from `{rel}`."
+                ),
+                Some(("code".to_owned(), tag_value.clone())),
+            ),
+        };
         let spec = StructSpec {
             name: type_name.clone(),
-            doc: format!(
-                "The `{tag_value}` check-in message (`MessageType` = `{tag_value}`), \
-                 sent by the device to the check-in URL.\n\nGenerated from `{rel}`."
-            ),
+            doc: doc_text,
             keys: &doc.payloadkeys,
-            tag: Some(("MessageType".to_owned(), tag_value.clone())),
+            tag,
             availability: doc.payload.supported_os.as_ref(),
         };
         emit_struct(&mut m, &spec)?;
-        let mut exported = vec![type_name.clone()];
+        let mut response = None;
         if !doc.responsekeys.is_empty() {
             let rname = format!("{type_name}Response");
-            m.taken.insert(rname.clone());
+            let what = if g.kind == GroupKind::Checkin {
+                "check-in message"
+            } else {
+                "command"
+            };
             let rspec = StructSpec {
                 name: rname.clone(),
                 doc: format!(
-                    "The server's answer to a `{tag_value}` check-in message.\n\n\
-                     Generated from `{rel}` (`responsekeys`)."
+                    "The response to a `{tag_value}` {what}.\n\nGenerated from `{rel}` (`responsekeys`)."
                 ),
                 keys: &doc.responsekeys,
                 tag: None,
-                availability: doc.payload.supported_os.as_ref(),
+                availability: None,
             };
+            m.lenient = true;
             emit_struct(&mut m, &rspec)?;
-            exported.push(rname);
+            m.lenient = false;
+            response = Some(rname);
         }
-        // Everything the module defines is re-exported from the group module.
+        if g.kind == GroupKind::Commands {
+            let resp = response
+                .clone()
+                .unwrap_or_else(|| "crate::apple::command::EmptyResponse".to_owned());
+            m.items.push(format!(
+                "impl crate::apple::command::Request for {type_name} {{\n\
+                 \x20   const REQUEST_TYPE: &'static str = {tag_value:?};\n\
+                 \x20   type Response = {resp};\n\
+                 \x20   const AVAILABILITY: {AV}::Availability = {type_name}::AVAILABILITY;\n}}\n"
+            ));
+        }
         let mut code = header(rel, snapshot);
         let _ = writeln!(code, "//! `{tag_value}` (generated from `{rel}`).\n");
         for item in &m.items {
@@ -134,83 +214,274 @@ pub fn group(
             "pub use {file_stem}::{{{}}};",
             defined.join(", ")
         );
-        variants_list.push((tag_value, type_name, rel.clone()));
-        let _ = exported;
+        entries.push(Entry {
+            tag: tag_value,
+            ty: type_name,
+            rel: format!("from `{rel}`"),
+            response,
+        });
     }
 
-    // The group module: module list, re-exports, dispatch enum and table.
     let mut code = header(&format!("{}/*.yaml", g.dir), snapshot);
-    code.push_str("//! Check-in message types and the `CheckinMessage` dispatch enum.\n\n");
+    let _ = writeln!(
+        code,
+        "//! Types generated from `{}`, and their dispatch tables.\n",
+        g.dir
+    );
     code.push_str(&module_list);
     code.push('\n');
     code.push_str(&reexports);
-    code.push_str(
-        "\n/// Every `MessageType` in the schema, in file order.\n\
-         pub const ALL_MESSAGE_TYPES: &[&str] = &[\n",
-    );
-    for (tag, _, _) in &variants_list {
-        let _ = writeln!(code, "    {tag:?},");
+    code.push('\n');
+    match g.kind {
+        GroupKind::Checkin => dispatch_checkin(&mut code, &entries),
+        GroupKind::Commands => dispatch_commands(&mut code, &entries),
+        GroupKind::Errors => dispatch_errors(&mut code, &entries),
     }
-    code.push_str("];\n\n");
-    code.push_str(
-        "/// A check-in message of any type. Types the schema does not know decode to\n\
-         /// [`CheckinMessage::Unknown`] with the whole dictionary kept.\n\
-         #[non_exhaustive]\n\
-         #[derive(Debug, Clone, PartialEq, serde::Serialize)]\n\
-         #[serde(tag = \"MessageType\")]\n\
-         pub enum CheckinMessage {\n",
-    );
-    for (tag, ty, rel) in &variants_list {
-        let _ = writeln!(code, "    /// `{tag}` (from `{rel}`).\n    {ty}({ty}),");
-    }
-    code.push_str(
-        "    /// A `MessageType` this version of mdmkit does not know: the whole dictionary,\n\
-         \x20   /// `MessageType` included, re-encoded unchanged.\n\
-         \x20   #[serde(untagged)]\n\
-         \x20   Unknown(crate::apple::plist::Dictionary),\n}\n\n",
-    );
-    code.push_str("impl CheckinMessage {\n");
-    code.push_str(
-        "    /// The wire `MessageType`.\n    #[must_use]\n    pub fn message_type(&self) -> &str {\n        match self {\n",
-    );
-    for (tag, ty, _) in &variants_list {
-        let _ = writeln!(code, "            CheckinMessage::{ty}(_) => {tag:?},");
-    }
-    code.push_str(
-        "            CheckinMessage::Unknown(d) => d.get(\"MessageType\").and_then(crate::apple::plist::Value::as_str).unwrap_or(\"\"),\n        }\n    }\n\n",
-    );
-    let _ = writeln!(
-        code,
-        "    /// Decodes the message whose `MessageType` is `message_type`; `first` is its opening token.\n\
-         \x20   pub(crate) fn decode_as<'a>(message_type: &str, first: {PL}::Token<'a>, de: &mut {PL}::Decoder<'a>) -> Result<Self, crate::DecodeError> {{\n\
-         \x20       use {PL}::FromPlist as _;\n\
-         \x20       Ok(match message_type {{"
-    );
-    for (tag, ty, _) in &variants_list {
-        let _ = writeln!(
-            code,
-            "            {tag:?} => CheckinMessage::{ty}({ty}::from_plist(first, de)?),"
-        );
-    }
-    let _ = writeln!(
-        code,
-        "            _ => CheckinMessage::Unknown({PL}::Dictionary::from_plist(first, de)?),\n        }})\n    }}\n}}\n"
-    );
-    let _ = writeln!(
-        code,
-        "impl {PL}::ToPlist for CheckinMessage {{\n    fn write_plist(&self, w: &mut {PL}::Writer) -> Result<(), crate::EncodeError> {{\n        match self {{"
-    );
-    for (_, ty, _) in &variants_list {
-        let _ = writeln!(
-            code,
-            "            CheckinMessage::{ty}(m) => m.write_plist(w),"
-        );
-    }
-    code.push_str(
-        "            CheckinMessage::Unknown(d) => d.write_plist(w),\n        }\n    }\n}\n",
-    );
     files.push((format!("{}.rs", g.module), code));
     Ok(files)
+}
+
+/// The discriminant value and the Rust type name of a file's top-level type.
+fn top_names(kind: GroupKind, rel: &str, doc: &Doc) -> Result<(String, String), String> {
+    match kind {
+        GroupKind::Checkin | GroupKind::Commands => {
+            let tag = doc
+                .payload
+                .requesttype
+                .clone()
+                .ok_or_else(|| format!("{rel}: no payload.requesttype"))?;
+            let ty = camel(&tag);
+            Ok((tag, ty))
+        }
+        GroupKind::Errors => {
+            let code = doc
+                .payloadkeys
+                .iter()
+                .find(|k| k.key == "code")
+                .and_then(|k| k.rangelist.as_ref())
+                .and_then(|r| r.first())
+                .and_then(scalar_text)
+                .ok_or_else(|| format!("{rel}: no `code` with a single value"))?;
+            let title = doc
+                .title
+                .trim_start_matches("Error Code ")
+                .trim_start_matches("Error ");
+            Ok((code, camel(title)))
+        }
+    }
+}
+
+fn dispatch_checkin(code: &mut String, entries: &[Entry]) {
+    code.push_str("/// Every `MessageType` in the schema, in file order.\npub const ALL_MESSAGE_TYPES: &[&str] = &[\n");
+    for e in entries {
+        let _ = writeln!(code, "    {:?},", e.tag);
+    }
+    code.push_str("];\n\n");
+    tagged_enum(
+        code,
+        "CheckinMessage",
+        "A check-in message of any type. A `MessageType` the schema does not know decodes to\n\
+         /// [`CheckinMessage::Unknown`] with the whole dictionary kept.",
+        "MessageType",
+        "message_type",
+        entries,
+    );
+}
+
+fn dispatch_commands(code: &mut String, entries: &[Entry]) {
+    code.push_str(
+        "/// Every request type in the schema, in file order, with its facts.\n\
+         pub const ALL_REQUEST_TYPES: &[crate::apple::command::RequestTypeInfo] = &[\n",
+    );
+    for e in entries {
+        let resp = e
+            .response
+            .as_ref()
+            .map_or("None".to_owned(), |r| format!("Some({r}::KEYS)"));
+        let _ = writeln!(
+            code,
+            "    crate::apple::command::RequestTypeInfo::new({:?}, {}::AVAILABILITY, {}::KEYS, {resp}),",
+            e.tag, e.ty, e.ty
+        );
+    }
+    code.push_str("];\n\n");
+    tagged_enum(
+        code,
+        "AnyRequest",
+        "A command of any request type (the `Command` dictionary of the envelope). A\n\
+         /// `RequestType` the schema does not know decodes to [`AnyRequest::Unknown`] with the\n\
+         /// whole dictionary kept.",
+        "RequestType",
+        "request_type",
+        entries,
+    );
+    for e in entries {
+        let _ = writeln!(
+            code,
+            "impl From<{ty}> for AnyRequest {{\n    fn from(c: {ty}) -> Self {{\n        AnyRequest::{ty}(c)\n    }}\n}}\n",
+            ty = e.ty
+        );
+    }
+    // Responses.
+    let with: Vec<&Entry> = entries.iter().filter(|e| e.response.is_some()).collect();
+    code.push_str(
+        "/// The typed response of any command, chosen by the request type the server sent.\n\
+         #[non_exhaustive]\n\
+         // One value is held at a time; boxing every variant would cost an allocation per decode.\n\
+         #[allow(clippy::large_enum_variant)]\n\
+         #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]\n\
+         #[serde(tag = \"request_type\")]\n\
+         pub enum AnyResponse {\n",
+    );
+    for e in &with {
+        let r = e.response.as_deref().unwrap_or_default();
+        let _ = writeln!(
+            code,
+            "    /// The response to `{}`.\n    #[serde(rename = {:?})]\n    {}({r}),",
+            e.tag, e.tag, e.ty
+        );
+    }
+    code.push_str(
+        "    /// The body of a report for a command without response keys, or of an unknown\n\
+         \x20   /// request type: kept as it came.\n\
+         \x20   #[serde(untagged)]\n\
+         \x20   Other(crate::apple::plist::Dictionary),\n}\n\n",
+    );
+    let _ = writeln!(
+        code,
+        "impl AnyResponse {{\n\
+         \x20   /// Decodes a report body as the response to `request_type`.\n\
+         \x20   ///\n\
+         \x20   /// # Errors\n\
+         \x20   /// A [`DecodeError`](crate::DecodeError) when the body does not match the response schema.\n\
+         \x20   pub fn from_body(request_type: &str, body: &{PL}::Dictionary) -> Result<Self, crate::DecodeError> {{\n\
+         \x20       Ok(match request_type {{"
+    );
+    for e in &with {
+        let r = e.response.as_deref().unwrap_or_default();
+        let _ = writeln!(
+            code,
+            "            {:?} => AnyResponse::{}({PL}::from_dictionary::<{r}>(body)?),",
+            e.tag, e.ty
+        );
+    }
+    let _ = writeln!(
+        code,
+        "            _ => AnyResponse::Other(body.clone()),\n        }})\n    }}\n\n\
+         \x20   /// The request type this answers, or `None` for [`AnyResponse::Other`].\n\
+         \x20   #[must_use]\n\
+         \x20   pub fn request_type(&self) -> Option<&'static str> {{\n        match self {{"
+    );
+    for e in &with {
+        let _ = writeln!(
+            code,
+            "            AnyResponse::{}(_) => Some({:?}),",
+            e.ty, e.tag
+        );
+    }
+    code.push_str("            AnyResponse::Other(_) => None,\n        }\n    }\n}\n\n");
+    let _ = writeln!(
+        code,
+        "impl {PL}::ToPlist for AnyResponse {{\n    fn write_plist(&self, w: &mut {PL}::Writer) -> Result<(), crate::EncodeError> {{\n        match self {{"
+    );
+    for e in &with {
+        let _ = writeln!(
+            code,
+            "            AnyResponse::{}(r) => r.write_plist(w),",
+            e.ty
+        );
+    }
+    code.push_str("            AnyResponse::Other(d) => d.write_plist(w),\n        }\n    }\n}\n");
+}
+
+fn dispatch_errors(code: &mut String, entries: &[Entry]) {
+    code.push_str("/// Every error `code` in the schema, in file order.\npub const ALL_ERROR_CODES: &[&str] = &[\n");
+    for e in entries {
+        let _ = writeln!(code, "    {:?},", e.tag);
+    }
+    code.push_str("];\n\n");
+    tagged_enum(
+        code,
+        "ErrorDocument",
+        "An enrollment error document of any `code`. A code the schema does not know decodes to\n\
+         /// [`ErrorDocument::Unknown`] with the whole dictionary kept.",
+        "code",
+        "code",
+        entries,
+    );
+}
+
+/// A dispatch enum over `entries`, discriminated by the wire key `tag_key` (`json_tag` in JSON).
+fn tagged_enum(
+    code: &mut String,
+    name: &str,
+    doc: &str,
+    tag_key: &str,
+    json_tag: &str,
+    entries: &[Entry],
+) {
+    let _ = writeln!(
+        code,
+        "/// {doc}\n#[non_exhaustive]\n// One value is held at a time; boxing every variant would cost an allocation per decode.\n\
+         #[allow(clippy::large_enum_variant)]\n#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]\n\
+         #[serde(tag = {json_tag:?})]\npub enum {name} {{"
+    );
+    for e in entries {
+        let _ = writeln!(
+            code,
+            "    /// `{}` ({}).\n    #[serde(rename = {:?})]\n    {}({}),",
+            e.tag, e.rel, e.tag, e.ty, e.ty
+        );
+    }
+    let _ = writeln!(
+        code,
+        "    /// A `{tag_key}` this version of mdmkit does not know: the whole dictionary, `{tag_key}`\n\
+         \x20   /// included, re-encoded unchanged.\n    #[serde(untagged)]\n    Unknown({PL}::Dictionary),\n}}\n"
+    );
+    let _ = writeln!(
+        code,
+        "impl {name} {{\n    /// The wire `{tag_key}`.\n    #[must_use]\n    pub fn {json_tag}(&self) -> &str {{\n        match self {{"
+    );
+    for e in entries {
+        let _ = writeln!(code, "            {name}::{}(_) => {:?},", e.ty, e.tag);
+    }
+    let _ = writeln!(
+        code,
+        "            {name}::Unknown(d) => d.get({tag_key:?}).and_then({PL}::Value::as_str).unwrap_or(\"\"),\n        }}\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        code,
+        "impl {PL}::FromPlist for {name} {{\n\
+         \x20   fn from_plist<'a>(first: {PL}::Token<'a>, de: &mut {PL}::Decoder<'a>) -> Result<Self, crate::DecodeError> {{\n\
+         \x20       let found = de.peek_top_level_string(first, &[{tag_key:?}])?;\n\
+         \x20       let first = de.next_token()?;\n\
+         \x20       Ok(match found {{"
+    );
+    for e in entries {
+        let _ = writeln!(
+            code,
+            "            Some((_, Some(t))) if t == {:?} => {name}::{}({}::from_plist(first, de)?),",
+            e.tag, e.ty, e.ty
+        );
+    }
+    let _ = writeln!(
+        code,
+        "            Some((_, Some(_))) => {name}::Unknown({PL}::Dictionary::from_plist(first, de)?),\n\
+         \x20           Some((_, None)) => return Err(de.error(crate::DecodeErrorKind::WrongType {{ expected: \"string\", found: \"another type\" }}).in_key({tag_key:?})),\n\
+         \x20           None => return Err(crate::DecodeError::new(crate::DecodeErrorKind::MissingKey).in_key({tag_key:?})),\n\
+         \x20       }})\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        code,
+        "impl {PL}::ToPlist for {name} {{\n    fn write_plist(&self, w: &mut {PL}::Writer) -> Result<(), crate::EncodeError> {{\n        match self {{"
+    );
+    for e in entries {
+        let _ = writeln!(code, "            {name}::{}(m) => m.write_plist(w),", e.ty);
+    }
+    let _ = writeln!(
+        code,
+        "            {name}::Unknown(d) => d.write_plist(w),\n        }}\n    }}\n}}\n"
+    );
 }
 
 fn defined_types(items: &[String]) -> Vec<String> {
@@ -231,68 +502,124 @@ fn defined_types(items: &[String]) -> Vec<String> {
     out
 }
 
+/// How serde writes a field that holds `data` somewhere.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum DataShape {
+    /// `Bytes` (or `Sensitive<Bytes>`).
+    One,
+    /// `Vec<Bytes>`.
+    Vec,
+}
+
 /// A field's Rust type and how to serialize it.
 struct FieldType {
     rust: String,
-    /// `data` at the top of the type (possibly inside Sensitive): serde writes base64.
-    data: bool,
+    data: Option<DataShape>,
     /// String-like (takes `impl Into<String>` in `new`).
     string: bool,
 }
 
+impl FieldType {
+    fn plain(rust: impl Into<String>) -> Self {
+        FieldType {
+            rust: rust.into(),
+            data: None,
+            string: false,
+        }
+    }
+}
+
+/// The dictionary keyed by arbitrary names (`ANY …`), if `key` is one.
+fn any_key(key: &Key) -> Option<&Key> {
+    match key.subkeys.as_slice() {
+        [only] if only.key.starts_with("ANY") => Some(only),
+        _ => None,
+    }
+}
+
+/// For an array of alternative dictionaries (e.g. `Settings` items): the common discriminant
+/// key, if every alternative has it with exactly one allowed value.
+fn variant_tag(key: &Key) -> Option<String> {
+    if key.subkeys.len() < 2 {
+        return None;
+    }
+    let first = key.subkeys.first()?;
+    'candidates: for cand in &first.subkeys {
+        for alt in &key.subkeys {
+            if alt.ty != "<dictionary>" {
+                return None;
+            }
+            let Some(k) = alt.subkeys.iter().find(|k| k.key == cand.key) else {
+                continue 'candidates;
+            };
+            if k.rangelist.as_ref().is_none_or(|r| r.len() != 1) {
+                continue 'candidates;
+            }
+        }
+        return Some(cand.key.clone());
+    }
+    None
+}
+
 fn field_type(m: &mut Module<'_>, parent: &str, key: &Key) -> Result<FieldType, String> {
     let sensitive = SENSITIVE.contains(&key.key.as_str());
+    let nested_name = |m: &mut Module<'_>| m.name(&camel(&key.key), parent);
     let mut ft = match key.ty.as_str() {
         "<string>" => match string_rangelist(key) {
             Some(values) => {
-                let name = m.name(&camel(&key.key), parent);
+                let name = nested_name(m);
                 emit_enum(m, &name, &key.key, &values);
-                FieldType {
-                    rust: name,
-                    data: false,
-                    string: false,
-                }
+                FieldType::plain(name)
             }
             None => FieldType {
                 rust: "String".into(),
-                data: false,
+                data: None,
                 string: true,
             },
         },
-        "<integer>" => FieldType {
-            rust: "i64".into(),
-            data: false,
-            string: false,
-        },
-        "<real>" => FieldType {
-            rust: "f64".into(),
-            data: false,
-            string: false,
-        },
-        "<boolean>" => FieldType {
-            rust: "bool".into(),
-            data: false,
-            string: false,
-        },
-        "<date>" => FieldType {
-            rust: format!("{PL}::Date"),
-            data: false,
-            string: false,
-        },
+        "<integer>" => FieldType::plain("i64"),
+        "<real>" => FieldType::plain("f64"),
+        "<boolean>" => FieldType::plain("bool"),
+        "<date>" => FieldType::plain(format!("{PL}::Date")),
         "<data>" => FieldType {
             rust: "bytes::Bytes".into(),
-            data: true,
+            data: Some(DataShape::One),
             string: false,
         },
         "<dictionary>" => {
-            if key.subkeys.is_empty() || key.subkeys.iter().any(|k| k.key.starts_with("ANY")) {
-                FieldType {
-                    rust: format!("{PL}::Dictionary"),
-                    data: false,
-                    string: false,
+            if key.subkeys.is_empty() {
+                FieldType::plain(format!("{PL}::Dictionary"))
+            } else if let Some(any) = any_key(key) {
+                if any.ty == "<any>" {
+                    FieldType::plain(format!("{PL}::Dictionary"))
+                } else {
+                    let mut item = any.clone();
+                    if item.subkeytype.is_none() {
+                        item.key = format!("{}Item", key.key);
+                    }
+                    let inner = field_type(m, parent, &item)?;
+                    if inner.data.is_some() {
+                        FieldType::plain(format!("{PL}::Dictionary"))
+                    } else {
+                        FieldType::plain(format!("{PL}::Map<{}>", inner.rust))
+                    }
                 }
+            } else if key.subkeys.iter().any(|k| k.key.starts_with("ANY")) {
+                FieldType::plain(format!("{PL}::Dictionary"))
+            } else if let Some(known) = key.subkeytype.as_ref().and_then(|t| m.named.get(t)) {
+                FieldType::plain(known.clone())
             } else {
-                let name = m.name(&camel(&key.key), parent);
+                let name = match &key.subkeytype {
+                    // The schema's own name for the structure.
+                    Some(t) if !m.taken.contains(t) => {
+                        m.taken.insert(t.clone());
+                        t.clone()
+                    }
+                    _ => nested_name(m),
+                };
+                if let Some(t) = &key.subkeytype {
+                    m.named.insert(t.clone(), name.clone());
+                }
                 let spec = StructSpec {
                     name: name.clone(),
                     doc: format!("The `{}` dictionary of [`{parent}`].", key.key),
@@ -301,37 +628,35 @@ fn field_type(m: &mut Module<'_>, parent: &str, key: &Key) -> Result<FieldType, 
                     availability: None,
                 };
                 emit_struct(m, &spec)?;
-                FieldType {
-                    rust: name,
-                    data: false,
-                    string: false,
-                }
+                FieldType::plain(name)
             }
         }
         "<array>" => {
-            let item = match key.subkeys.first() {
-                Some(sub) => {
-                    let mut sub = sub.clone();
-                    if sub.key.is_empty() || sub.key.starts_with("ANY") {
-                        sub.key = format!("{}Item", key.key);
+            if let Some(tag) = variant_tag(key) {
+                let name = m.name(&format!("{}Item", camel(&key.key)), parent);
+                emit_variants(m, &name, parent, key, &tag)?;
+                FieldType::plain(format!("Vec<{name}>"))
+            } else {
+                match key.subkeys.as_slice() {
+                    [sub] => {
+                        let mut sub = sub.clone();
+                        if sub.key.is_empty() || sub.key.starts_with("ANY") {
+                            sub.key = format!("{}Item", key.key);
+                        }
+                        let inner = field_type(m, parent, &sub)?;
+                        FieldType {
+                            rust: format!("Vec<{}>", inner.rust),
+                            data: inner.data.map(|_| DataShape::Vec),
+                            string: false,
+                        }
                     }
-                    field_type(m, parent, &sub)?.rust
+                    _ => FieldType::plain(format!("Vec<{PL}::Value>")),
                 }
-                None => format!("{PL}::Value"),
-            };
-            FieldType {
-                rust: format!("Vec<{item}>"),
-                data: false,
-                string: false,
             }
         }
-        _ => FieldType {
-            rust: format!("{PL}::Value"),
-            data: false,
-            string: false,
-        },
+        _ => FieldType::plain(format!("{PL}::Value")),
     };
-    if sensitive {
+    if sensitive && ft.data != Some(DataShape::Vec) && !ft.rust.starts_with("Vec<") {
         ft.rust = format!("crate::Sensitive<{}>", ft.rust);
     }
     Ok(ft)
@@ -339,8 +664,14 @@ fn field_type(m: &mut Module<'_>, parent: &str, key: &Key) -> Result<FieldType, 
 
 fn string_rangelist(key: &Key) -> Option<Vec<String>> {
     let list = key.rangelist.as_ref()?;
+    if list
+        .iter()
+        .any(|v| !matches!(v, serde_yaml::Value::String(_)))
+    {
+        return None;
+    }
     let values: Vec<String> = list.iter().filter_map(scalar_text).collect();
-    (values.len() == list.len() && !values.is_empty()).then_some(values)
+    (!values.is_empty()).then_some(values)
 }
 
 fn emit_enum(m: &mut Module<'_>, name: &str, key: &str, values: &[String]) {
@@ -358,18 +689,23 @@ fn emit_enum(m: &mut Module<'_>, name: &str, key: &str, values: &[String]) {
     }
     let _ = writeln!(
         c,
-        "    #[doc(hidden)]\n    Other(crate::apple::OtherValue),\n}}\n"
+        "    #[doc(hidden)]\n    Unrecognized(crate::apple::OtherValue),\n}}\n"
     );
     let _ = writeln!(
         c,
-        "impl {name} {{\n    /// The wire value.\n    #[must_use]\n    pub fn as_str(&self) -> &str {{\n        match self {{"
+        "impl {name} {{\n    /// Every named value, in schema order.\n    pub const ALL: &'static [&'static str] = &[{}];\n\n    /// The wire value.\n    #[must_use]\n    pub fn as_str(&self) -> &str {{\n        match self {{",
+        values
+            .iter()
+            .map(|v| format!("{v:?}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     for (v, val) in vars.iter().zip(values) {
         let _ = writeln!(c, "            {name}::{v} => {val:?},");
     }
     let _ = writeln!(
         c,
-        "            {name}::Other(o) => o.as_str(),\n        }}\n    }}\n}}\n"
+        "            {name}::Unrecognized(o) => o.as_str(),\n        }}\n    }}\n}}\n"
     );
     let _ = writeln!(
         c,
@@ -380,7 +716,7 @@ fn emit_enum(m: &mut Module<'_>, name: &str, key: &str, values: &[String]) {
     }
     let _ = writeln!(
         c,
-        "            other => {name}::Other(crate::apple::OtherValue::new(other)),\n        }}\n    }}\n}}\n"
+        "            other => {name}::Unrecognized(crate::apple::OtherValue::new(other)),\n        }}\n    }}\n}}\n"
     );
     let _ = writeln!(
         c,
@@ -394,7 +730,68 @@ fn emit_enum(m: &mut Module<'_>, name: &str, key: &str, values: &[String]) {
         c,
         "impl serde::Serialize for {name} {{\n    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {{\n        s.serialize_str(self.as_str())\n    }}\n}}\n"
     );
+    let _ = writeln!(
+        c,
+        "impl<'de> serde::Deserialize<'de> for {name} {{\n    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {{\n        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;\n        Ok({name}::from(&*s))\n    }}\n}}\n"
+    );
     m.items.push(c);
+}
+
+/// An enum over the alternative dictionaries of an array (e.g. the `Settings` items).
+fn emit_variants(
+    m: &mut Module<'_>,
+    name: &str,
+    parent: &str,
+    key: &Key,
+    tag_key: &str,
+) -> Result<(), String> {
+    let mut alts = Vec::new();
+    for alt in &key.subkeys {
+        let value = alt
+            .subkeys
+            .iter()
+            .find(|k| k.key == tag_key)
+            .and_then(|k| k.rangelist.as_ref())
+            .and_then(|r| r.first())
+            .and_then(scalar_text)
+            .ok_or_else(|| format!("{parent}.{}: alternative without `{tag_key}`", key.key))?;
+        let ty = m.name(
+            &alt.subkeytype.clone().unwrap_or_else(|| camel(&alt.key)),
+            parent,
+        );
+        let spec = StructSpec {
+            name: ty.clone(),
+            doc: format!(
+                "The `{value}` item of [`{parent}`]'s `{}` (`{tag_key}` = `{value}`).",
+                key.key
+            ),
+            keys: &alt.subkeys,
+            tag: Some((tag_key.to_owned(), value.clone())),
+            availability: alt.supported_os.as_ref(),
+        };
+        emit_struct(m, &spec)?;
+        alts.push(Entry {
+            tag: value,
+            ty,
+            rel: format!("the `{}` alternative", alt.key),
+            response: None,
+        });
+    }
+    let mut code = String::new();
+    let json_tag = snake(tag_key);
+    tagged_enum(
+        &mut code,
+        name,
+        &format!(
+            "An item of `{}`, chosen by its `{tag_key}`. An unknown `{tag_key}` decodes to `Unknown`\n/// with the whole dictionary kept.",
+            key.key
+        ),
+        tag_key,
+        json_tag.trim_start_matches("r#"),
+        &alts,
+    );
+    m.items.push(code);
+    Ok(())
 }
 
 struct Field<'k> {
@@ -419,7 +816,8 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
         // The schema marks keys `required` whose presence depends on platform, channel or
         // enrollment type (UDID on user enrollments, UserLongName on the device channel…).
         // Only a key required with no per-OS condition is required when decoding.
-        let required = key.presence.as_deref() == Some("required") && key.supported_os.is_none();
+        let required =
+            !m.lenient && key.presence.as_deref() == Some("required") && key.supported_os.is_none();
         fields.push(Field {
             key,
             ident,
@@ -429,7 +827,6 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
     }
     let name = &spec.name;
     let mut c = String::new();
-    // Docs.
     for line in spec.doc.lines() {
         let _ = writeln!(c, "///{}{line}", if line.is_empty() { "" } else { " " });
     }
@@ -438,19 +835,29 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
     }
     let _ = writeln!(
         c,
-        "#[non_exhaustive]\n#[derive(Debug, Clone, PartialEq, serde::Serialize)]\npub struct {name} {{"
+        "#[non_exhaustive]\n#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]\npub struct {name} {{"
     );
     for f in &fields {
         let _ = writeln!(c, "{}", field_doc(f));
-        let mut attrs = vec![format!("rename = {:?}", f.key.key)];
-        let data_fn = if f.required { "data" } else { "opt_data" };
-        if f.ty.data {
-            attrs.push(format!("serialize_with = \"{PL}::serde_data::{data_fn}\""));
+        let mut attrs = Vec::new();
+        if m.wire_names {
+            attrs.push(format!("rename = {:?}", f.key.key));
+        }
+        if let Some(shape) = f.ty.data {
+            let module = match (shape, f.required) {
+                (DataShape::One, true) => "one",
+                (DataShape::One, false) => "opt",
+                (DataShape::Vec, true) => "vec",
+                (DataShape::Vec, false) => "opt_vec",
+            };
+            attrs.push(format!("with = \"{PL}::serde_data::{module}\""));
         }
         if !f.required {
-            attrs.push("skip_serializing_if = \"Option::is_none\"".to_owned());
+            attrs.push("default, skip_serializing_if = \"Option::is_none\"".to_owned());
         }
-        let _ = writeln!(c, "    #[serde({})]", attrs.join(", "));
+        if !attrs.is_empty() {
+            let _ = writeln!(c, "    #[serde({})]", attrs.join(", "));
+        }
         let ty = if f.required {
             f.ty.rust.clone()
         } else {
@@ -461,24 +868,21 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
     let _ = writeln!(
         c,
         "    /// Keys the schema does not know, in the order they were read; written back after\n\
-         \x20   /// the known keys.\n    #[serde(flatten)]\n    pub unknown_keys: {PL}::Dictionary,\n}}\n"
+         \x20   /// the known keys.\n    #[serde(default, skip_serializing_if = \"{PL}::Dictionary::is_empty\")]\n    pub unknown_keys: {PL}::Dictionary,\n}}\n"
     );
 
-    // impl: new, consts.
     let required: Vec<&Field<'_>> = fields.iter().filter(|f| f.required).collect();
     let _ = writeln!(c, "impl {name} {{");
     if let Some((k, v)) = &spec.tag {
         let _ = writeln!(
             c,
-            "    /// The `{k}` value of this message.\n    pub const MESSAGE_TYPE: &'static str = {v:?};\n"
+            "    /// The `{k}` value of this type.\n    pub const TAG: &'static str = {v:?};\n"
         );
     }
     let args: Vec<String> = required
         .iter()
         .map(|f| {
-            if f.ty.string {
-                format!("{}: impl Into<String>", f.ident)
-            } else if f.ty.rust == "crate::Sensitive<String>" {
+            if f.ty.string || f.ty.rust == "crate::Sensitive<String>" {
                 format!("{}: impl Into<String>", f.ident)
             } else if f.ty.rust == "crate::Sensitive<bytes::Bytes>" || f.ty.rust == "bytes::Bytes" {
                 format!("{}: impl Into<bytes::Bytes>", f.ident)
@@ -495,8 +899,8 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
     for f in &fields {
         let init = if !f.required {
             "None".to_owned()
-        } else if f.ty.rust.starts_with("crate::Sensitive<")
-            && (f.ty.rust.contains("String") || f.ty.rust.contains("Bytes"))
+        } else if f.ty.rust == "crate::Sensitive<String>"
+            || f.ty.rust == "crate::Sensitive<bytes::Bytes>"
         {
             format!("crate::Sensitive::new({}.into())", f.ident)
         } else if f.ty.string || f.ty.rust == "bytes::Bytes" {
@@ -517,27 +921,19 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
     if let Some(av) = spec.availability {
         let _ = writeln!(
             c,
-            "    /// `supportedOS` of the whole message, as data.\n    pub const AVAILABILITY: {AV}::Availability = {};\n",
+            "    /// `supportedOS`, as data.\n    pub const AVAILABILITY: {AV}::Availability = {};\n",
             availability_expr(Some(av))
         );
     }
     let _ = writeln!(
         c,
-        "    /// Facts about every key the schema defines, in schema order.\n    pub const KEYS: &'static [{AV}::KeyInfo] = &["
+        "    /// Facts about every key the schema defines, in schema order.\n    pub const KEYS: &'static [{AV}::KeyInfo] = &[{}];\n}}\n",
+        spec.keys
+            .iter()
+            .map(|k| keyinfo_expr(k, m.lenient))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
-    for key in spec.keys {
-        let req = key.presence.as_deref() == Some("required");
-        let _ = writeln!(
-            c,
-            "        {AV}::KeyInfo::new({:?}, {:?}, {}, {req}, {}),",
-            key.key,
-            key.ty,
-            req && key.supported_os.is_none(),
-            availability_expr(key.supported_os.as_ref())
-        );
-    }
-    let _ = writeln!(c, "    ];\n}}\n");
-
     if required.is_empty() {
         let _ = writeln!(
             c,
@@ -554,7 +950,8 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
         let _ = writeln!(
             c,
             "        let mut f_{}: Option<{}> = None;",
-            f.ident, f.ty.rust
+            f.ident.trim_start_matches("r#"),
+            f.ty.rust
         );
     }
     if spec.tag.is_some() {
@@ -568,7 +965,9 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
         let _ = writeln!(
             c,
             "                {:?} => de.field(&mut f_{}, {:?})?,",
-            f.key.key, f.ident, f.key.key
+            f.key.key,
+            f.ident.trim_start_matches("r#"),
+            f.key.key
         );
     }
     if let Some((k, _)) = &spec.tag {
@@ -583,14 +982,15 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
     }
     let _ = writeln!(c, "        Ok({name} {{");
     for f in &fields {
+        let local = format!("f_{}", f.ident.trim_start_matches("r#"));
         if f.required {
             let _ = writeln!(
                 c,
-                "            {}: {PL}::required(f_{}, {:?})?,",
-                f.ident, f.ident, f.key.key
+                "            {}: {PL}::required({local}, {:?})?,",
+                f.ident, f.key.key
             );
         } else {
-            let _ = writeln!(c, "            {}: f_{},", f.ident, f.ident);
+            let _ = writeln!(c, "            {}: {local},", f.ident);
         }
     }
     let _ = writeln!(
@@ -598,7 +998,7 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
         "            unknown_keys: unknown_keys.into_dictionary(),\n        }})\n    }}\n}}\n"
     );
 
-    // ToPlist: known keys in sorted order (as Apple's writers do), then unknown keys.
+    // ToPlist: known keys sorted (as Apple's writers do), then unknown keys.
     let mut order: Vec<(String, Option<&Field<'_>>)> = fields
         .iter()
         .map(|f| (f.key.key.clone(), Some(f)))
@@ -614,7 +1014,7 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
     for (k, f) in &order {
         match f {
             None => {
-                let v = &spec.tag.as_ref().map(|t| t.1.clone()).unwrap_or_default();
+                let v = spec.tag.as_ref().map(|t| t.1.clone()).unwrap_or_default();
                 let _ = writeln!(c, "        w.entry({k:?}, {v:?})?;");
             }
             Some(f) if f.required => {
@@ -637,13 +1037,41 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
     Ok(())
 }
 
+fn keyinfo_expr(key: &Key, lenient: bool) -> String {
+    let req = key.presence.as_deref() == Some("required");
+    let allowed: Vec<String> = key
+        .rangelist
+        .iter()
+        .flatten()
+        .filter_map(scalar_text)
+        .map(|v| format!("{v:?}"))
+        .collect();
+    let sub: Vec<String> = key
+        .subkeys
+        .iter()
+        .map(|k| keyinfo_expr(k, lenient))
+        .collect();
+    format!(
+        "{AV}::KeyInfo::new({:?}, {:?}, {}, {req}, {}).with_allowed(&[{}]).with_subkeys(&[{}])",
+        key.key,
+        key.ty,
+        !lenient && req && key.supported_os.is_none(),
+        availability_expr(key.supported_os.as_ref()),
+        allowed.join(", "),
+        sub.join(", ")
+    )
+}
+
 fn field_doc(f: &Field<'_>) -> String {
     let k = f.key;
     let mut lines = Vec::new();
     let presence = if f.required {
         "required".to_owned()
-    } else if k.presence.as_deref() == Some("required") {
+    } else if k.presence.as_deref() == Some("required") && k.supported_os.is_some() {
         "required by the schema only on some platforms, channels or enrollment types; optional here"
+            .to_owned()
+    } else if k.presence.as_deref() == Some("required") {
+        "required by the schema; optional here because devices on older OS versions omit it"
             .to_owned()
     } else {
         "optional".to_owned()
@@ -671,7 +1099,7 @@ fn field_doc(f: &Field<'_>) -> String {
         if i > 0 {
             out.push_str("    ///\n");
         }
-        let _ = writeln!(out, "    /// {l}");
+        let _ = writeln!(out, "    /// {}", l.replace('[', "\\[").replace(']', "\\]"));
     }
     out.trim_end().to_owned()
 }
@@ -693,8 +1121,7 @@ fn version_expr(v: &str) -> Option<String> {
 }
 
 fn mode_expr(m: Option<&super::schema::ModeOf>) -> Option<String> {
-    let mode = m?.mode.as_deref()?;
-    let v = match mode {
+    let v = match m?.mode.as_deref()? {
         "allowed" => "Allowed",
         "required" => "Required",
         "forbidden" => "Forbidden",
@@ -764,7 +1191,7 @@ fn describe_os(os: &BTreeMap<String, Os>) -> String {
     let mut parts = Vec::new();
     for (name, _) in PLATFORMS {
         let Some(e) = os.get(*name) else { continue };
-        let mut s = name.to_string();
+        let mut s = (*name).to_string();
         match e.introduced.as_ref().and_then(scalar_text) {
             Some(i) if i == "n/a" => s.push_str(" not available"),
             Some(i) => {

@@ -1,20 +1,54 @@
-//! Named corrections of upstream schema bugs. Each fixup says which file it applies to; a fixup
-//! that no longer finds what it fixes makes the generator fail, so fixes never outlive the bug.
+//! Named corrections of upstream schema bugs, each with the evidence. A fixup that no longer
+//! finds what it fixes makes the generator fail, so fixes never outlive the bug.
+//!
+//! The check-in schema's systematic problem (keys marked `required` whose presence depends on
+//! platform, channel or enrollment type) is handled by a general rule in `emit`, not here.
 
-use super::schema::Doc;
+use super::schema::{Doc, Key};
 
 struct Fixup {
-    /// Why, with the upstream reference.
+    /// What and why, with the evidence.
     name: &'static str,
     file: &'static str,
     apply: fn(&mut Doc) -> bool,
 }
 
-/// The list is empty for the check-in schema: its one systematic problem (keys marked
-/// `required` whose presence depends on platform, channel or enrollment type, such as `UDID`
-/// on user enrollments or `UserLongName` on the device channel) is handled by a general rule in
-/// `emit` (required only when the key has no per-OS condition), not by per-key patches.
-const FIXUPS: &[Fixup] = &[];
+/// Finds the key at `path` (key names, descending through `subkeys`) in `keys`.
+fn find<'a>(keys: &'a mut [Key], path: &[&str]) -> Option<&'a mut Key> {
+    let (first, rest) = path.split_first()?;
+    let k = keys.iter_mut().find(|k| k.key == *first)?;
+    if rest.is_empty() {
+        Some(k)
+    } else {
+        find(&mut k.subkeys, rest)
+    }
+}
+
+/// Sets the type of the response key at `path` from `from` to `to`; false if not as expected.
+fn retype(doc: &mut Doc, path: &[&str], from: &str, to: &str) -> bool {
+    match find(&mut doc.responsekeys, path) {
+        Some(k) if k.ty == from => {
+            k.ty = to.to_owned();
+            true
+        }
+        _ => false,
+    }
+}
+
+const FIXUPS: &[Fixup] = &[Fixup {
+    name: "DeviceInformation OSUpdateSettings.PreviousScanResult is an integer: macOS sends \
+               <integer>2</integer> (zentral tests/mdm/testdata/device_information.plist); the \
+               schema says <string>",
+    file: "mdm/commands/information.device.yaml",
+    apply: |d| {
+        retype(
+            d,
+            &["QueryResponses", "OSUpdateSettings", "PreviousScanResult"],
+            "<string>",
+            "<integer>",
+        )
+    },
+}];
 
 #[derive(Default)]
 pub struct Tracker {
@@ -41,7 +75,7 @@ impl Tracker {
         } else {
             Err(format!(
                 "fixups that no longer apply (remove them): {}",
-                stale.join(", ")
+                stale.join("; ")
             ))
         }
     }

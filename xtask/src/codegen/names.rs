@@ -85,6 +85,12 @@ pub fn variants(values: &[String]) -> Vec<String> {
             if n.is_empty() { "Empty".to_owned() } else { n }
         })
         .collect();
+    // `Unrecognized` is the catch-all variant.
+    for n in &mut names {
+        if n == "Unrecognized" {
+            n.push_str("Value");
+        }
+    }
     // Disambiguate collisions deterministically.
     for i in 0..names.len() {
         let mut n = 2;
@@ -114,7 +120,8 @@ mod tests {
         assert_eq!(snake("EnrollmentID"), "enrollment_id");
         assert_eq!(snake("UDID"), "udid");
         assert_eq!(snake("USEnglishDescription"), "us_english_description");
-        assert_eq!(snake("type"), "type_");
+        assert_eq!(snake("type"), "r#type");
+        assert_eq!(snake("iTunesStoreID"), "i_tunes_store_id");
         assert_eq!(camel("TokenParameters"), "TokenParameters");
         assert_eq!(
             variants(&["com.apple.maid".into(), "com.apple.watch.pairing".into()]),

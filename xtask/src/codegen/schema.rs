@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 
 #[derive(Debug, Deserialize)]
 pub struct Doc {
-    #[allow(dead_code)] // required by the schema; not used in output
     pub title: String,
     pub payload: Payload,
     #[serde(default)]
@@ -36,6 +35,8 @@ pub struct Key {
     pub default: Option<serde_yaml::Value>,
     #[serde(default)]
     pub subkeys: Vec<Key>,
+    /// The schema's own name for the type of this key's value, when it has one.
+    pub subkeytype: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

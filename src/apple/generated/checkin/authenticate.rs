@@ -4,81 +4,83 @@
 
 //! `Authenticate` (generated from `mdm/checkin/authenticate.yaml`).
 
-/// The `Authenticate` check-in message (`MessageType` = `Authenticate`), sent by the device to the check-in URL.
+/// The `Authenticate` check-in message (`MessageType` = `Authenticate`).
 ///
 /// Generated from `mdm/checkin/authenticate.yaml`.
 ///
 /// Availability: iOS 4.0+ (user enrollment allowed, Shared iPad allowed); macOS 10.7+ (user enrollment allowed); tvOS 10.2+; visionOS 1.1+ (user enrollment allowed); watchOS 10.0+.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Authenticate {
     /// `DeviceName`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS not available; tvOS not available; visionOS not available; watchOS not available.
-    #[serde(rename = "DeviceName", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_name: Option<String>,
     /// `ModelName`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS not available; tvOS not available; visionOS not available; watchOS not available.
-    #[serde(rename = "ModelName", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model_name: Option<String>,
     /// `Model`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS not available; tvOS not available; visionOS not available; watchOS not available.
-    #[serde(rename = "Model", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
     /// `Topic`: `<string>`, required.
-    #[serde(rename = "Topic")]
     pub topic: String,
     /// `UDID`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS (user enrollment forbidden); macOS (user enrollment forbidden); visionOS (user enrollment forbidden).
-    #[serde(rename = "UDID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udid: Option<String>,
     /// `EnrollmentID`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS 13.0+ (user enrollment required); macOS 10.15+ (user enrollment required); tvOS not available; visionOS (user enrollment required); watchOS not available.
-    #[serde(rename = "EnrollmentID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_id: Option<String>,
     /// `OSVersion`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS 9.0+ (access right AllowQueryDeviceInformation); visionOS (access right AllowQueryDeviceInformation); watchOS 10.0+ (access right AllowQueryDeviceInformation).
-    #[serde(rename = "OSVersion", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub os_version: Option<String>,
     /// `BuildVersion`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS 9.0+ (access right AllowQueryDeviceInformation); visionOS (access right AllowQueryDeviceInformation); watchOS 10.0+ (access right AllowQueryDeviceInformation).
-    #[serde(rename = "BuildVersion", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub build_version: Option<String>,
     /// `ProductName`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS 9.0+ (access right AllowQueryDeviceInformation); visionOS (access right AllowQueryDeviceInformation); watchOS 10.0+ (access right AllowQueryDeviceInformation).
-    #[serde(rename = "ProductName", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub product_name: Option<String>,
     /// `SerialNumber`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS 9.0+ (user enrollment forbidden, access right AllowQueryDeviceInformation); macOS (user enrollment forbidden, access right AllowQueryDeviceInformation); visionOS (user enrollment forbidden, access right AllowQueryDeviceInformation); watchOS 10.0+ (access right AllowQueryDeviceInformation).
-    #[serde(rename = "SerialNumber", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub serial_number: Option<String>,
     /// `IMEI`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS 9.0+ (user enrollment forbidden, access right AllowQueryDeviceInformation); macOS not available; tvOS not available; visionOS (user enrollment forbidden, access right AllowQueryDeviceInformation); watchOS 10.0+ (access right AllowQueryDeviceInformation).
-    #[serde(rename = "IMEI", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imei: Option<String>,
     /// `MEID`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS 9.0+ (user enrollment forbidden, access right AllowQueryDeviceInformation); macOS not available; tvOS not available; visionOS (user enrollment forbidden, access right AllowQueryDeviceInformation); watchOS 10.0+ (access right AllowQueryDeviceInformation).
-    #[serde(rename = "MEID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meid: Option<String>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
-    #[serde(flatten)]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::apple::plist::Dictionary::is_empty"
+    )]
     pub unknown_keys: crate::apple::plist::Dictionary,
 }
 
 impl Authenticate {
-    /// The `MessageType` value of this message.
-    pub const MESSAGE_TYPE: &'static str = "Authenticate";
+    /// The `MessageType` value of this type.
+    pub const TAG: &'static str = "Authenticate";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]
@@ -100,7 +102,7 @@ impl Authenticate {
         }
     }
 
-    /// `supportedOS` of the whole message, as data.
+    /// `supportedOS`, as data.
     pub const AVAILABILITY: crate::apple::availability::Availability =
         crate::apple::availability::Availability(&[
             crate::apple::availability::OsSupport {
@@ -191,7 +193,9 @@ impl Authenticate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "ModelName",
             "<string>",
@@ -223,7 +227,9 @@ impl Authenticate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "Model",
             "<string>",
@@ -255,21 +261,27 @@ impl Authenticate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "MessageType",
             "<string>",
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&["Authenticate"])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "Topic",
             "<string>",
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UDID",
             "<string>",
@@ -295,7 +307,9 @@ impl Authenticate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "EnrollmentID",
             "<string>",
@@ -339,7 +353,9 @@ impl Authenticate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "OSVersion",
             "<string>",
@@ -371,7 +387,9 @@ impl Authenticate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "BuildVersion",
             "<string>",
@@ -403,7 +421,9 @@ impl Authenticate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "ProductName",
             "<string>",
@@ -435,7 +455,9 @@ impl Authenticate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "SerialNumber",
             "<string>",
@@ -476,7 +498,9 @@ impl Authenticate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "IMEI",
             "<string>",
@@ -522,7 +546,9 @@ impl Authenticate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "MEID",
             "<string>",
@@ -568,7 +594,9 @@ impl Authenticate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
     ];
 }
 

@@ -4,36 +4,38 @@
 
 //! `CheckOut` (generated from `mdm/checkin/checkout.yaml`).
 
-/// The `CheckOut` check-in message (`MessageType` = `CheckOut`), sent by the device to the check-in URL.
+/// The `CheckOut` check-in message (`MessageType` = `CheckOut`).
 ///
 /// Generated from `mdm/checkin/checkout.yaml`.
 ///
 /// Availability: iOS 4.0+ (user enrollment allowed, Shared iPad allowed); macOS 10.7+ (user enrollment allowed); tvOS 10.2+; visionOS 1.1+ (user enrollment allowed); watchOS 10.0+.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CheckOut {
     /// `Topic`: `<string>`, required.
-    #[serde(rename = "Topic")]
     pub topic: String,
     /// `UDID`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS (user enrollment forbidden); visionOS (user enrollment forbidden).
-    #[serde(rename = "UDID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udid: Option<String>,
     /// `EnrollmentID`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS 13.0+ (user enrollment required); macOS 10.15+ (user enrollment required); tvOS not available; visionOS (user enrollment required); watchOS not available.
-    #[serde(rename = "EnrollmentID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_id: Option<String>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
-    #[serde(flatten)]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::apple::plist::Dictionary::is_empty"
+    )]
     pub unknown_keys: crate::apple::plist::Dictionary,
 }
 
 impl CheckOut {
-    /// The `MessageType` value of this message.
-    pub const MESSAGE_TYPE: &'static str = "CheckOut";
+    /// The `MessageType` value of this type.
+    pub const TAG: &'static str = "CheckOut";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]
@@ -46,7 +48,7 @@ impl CheckOut {
         }
     }
 
-    /// `supportedOS` of the whole message, as data.
+    /// `supportedOS`, as data.
     pub const AVAILABILITY: crate::apple::availability::Availability =
         crate::apple::availability::Availability(&[
             crate::apple::availability::OsSupport {
@@ -112,14 +114,18 @@ impl CheckOut {
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&["CheckOut"])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "Topic",
             "<string>",
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UDID",
             "<string>",
@@ -139,7 +145,9 @@ impl CheckOut {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "EnrollmentID",
             "<string>",
@@ -183,7 +191,9 @@ impl CheckOut {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
     ];
 }
 

@@ -4,63 +4,65 @@
 
 //! `DeclarativeManagement` (generated from `mdm/checkin/declarativemanagement.yaml`).
 
-/// The `DeclarativeManagement` check-in message (`MessageType` = `DeclarativeManagement`), sent by the device to the check-in URL.
+/// The `DeclarativeManagement` check-in message (`MessageType` = `DeclarativeManagement`).
 ///
 /// Generated from `mdm/checkin/declarativemanagement.yaml`.
 ///
 /// Availability: iOS 15.0+ (user enrollment allowed, Shared iPad allowed); macOS 13.0+ (user channel too, user enrollment allowed); tvOS 16.0+; visionOS 1.1+ (user enrollment allowed); watchOS 10.0+.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DeclarativeManagement {
     /// `Endpoint`: `<string>`, required.
-    #[serde(rename = "Endpoint")]
     pub endpoint: String,
     /// `Data`: `<data>`, optional.
     #[serde(
-        rename = "Data",
-        serialize_with = "crate::apple::plist::serde_data::opt_data",
+        with = "crate::apple::plist::serde_data::opt",
+        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub data: Option<bytes::Bytes>,
     /// `UDID`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS (user enrollment forbidden); macOS (user enrollment forbidden); visionOS (user enrollment forbidden).
-    #[serde(rename = "UDID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udid: Option<String>,
     /// `EnrollmentID`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS (user enrollment required); macOS (user enrollment required); tvOS not available; visionOS (user enrollment required); watchOS not available.
-    #[serde(rename = "EnrollmentID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_id: Option<String>,
     /// `EnrollmentUserID`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS not available; macOS (not on the device channel, user enrollment required); tvOS not available; visionOS not available; watchOS not available.
-    #[serde(rename = "EnrollmentUserID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_user_id: Option<String>,
     /// `UserShortName`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS (Shared iPad required); macOS (not on the device channel); tvOS not available; visionOS not available; watchOS not available.
-    #[serde(rename = "UserShortName", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_short_name: Option<String>,
     /// `UserID`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS (Shared iPad required); macOS (not on the device channel); tvOS not available; visionOS not available; watchOS not available.
-    #[serde(rename = "UserID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `UserLongName`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS not available; macOS (not on the device channel); tvOS not available; visionOS not available; watchOS not available.
-    #[serde(rename = "UserLongName", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_long_name: Option<String>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
-    #[serde(flatten)]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::apple::plist::Dictionary::is_empty"
+    )]
     pub unknown_keys: crate::apple::plist::Dictionary,
 }
 
 impl DeclarativeManagement {
-    /// The `MessageType` value of this message.
-    pub const MESSAGE_TYPE: &'static str = "DeclarativeManagement";
+    /// The `MessageType` value of this type.
+    pub const TAG: &'static str = "DeclarativeManagement";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]
@@ -78,7 +80,7 @@ impl DeclarativeManagement {
         }
     }
 
-    /// `supportedOS` of the whole message, as data.
+    /// `supportedOS`, as data.
     pub const AVAILABILITY: crate::apple::availability::Availability =
         crate::apple::availability::Availability(&[
             crate::apple::availability::OsSupport {
@@ -147,21 +149,27 @@ impl DeclarativeManagement {
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&["DeclarativeManagement"])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "Endpoint",
             "<string>",
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "Data",
             "<data>",
             false,
             false,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UDID",
             "<string>",
@@ -187,7 +195,9 @@ impl DeclarativeManagement {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "EnrollmentID",
             "<string>",
@@ -225,7 +235,9 @@ impl DeclarativeManagement {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "EnrollmentUserID",
             "<string>",
@@ -264,7 +276,9 @@ impl DeclarativeManagement {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UserShortName",
             "<string>",
@@ -302,7 +316,9 @@ impl DeclarativeManagement {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UserID",
             "<string>",
@@ -340,7 +356,9 @@ impl DeclarativeManagement {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UserLongName",
             "<string>",
@@ -378,7 +396,9 @@ impl DeclarativeManagement {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
     ];
 }
 

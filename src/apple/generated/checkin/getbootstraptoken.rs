@@ -4,31 +4,31 @@
 
 //! `GetBootstrapToken` (generated from `mdm/checkin/getbootstraptoken.yaml`).
 
-/// The `GetBootstrapToken` check-in message (`MessageType` = `GetBootstrapToken`), sent by the device to the check-in URL.
+/// The `GetBootstrapToken` check-in message (`MessageType` = `GetBootstrapToken`).
 ///
 /// Generated from `mdm/checkin/getbootstraptoken.yaml`.
 ///
 /// Availability: iOS not available; macOS 10.15+ (supervised only, user enrollment forbidden); tvOS not available; visionOS not available; watchOS not available.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetBootstrapToken {
     /// `AwaitingConfiguration`: `<boolean>`, optional.
     ///
     /// Default: `false`.
-    #[serde(
-        rename = "AwaitingConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awaiting_configuration: Option<bool>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
-    #[serde(flatten)]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::apple::plist::Dictionary::is_empty"
+    )]
     pub unknown_keys: crate::apple::plist::Dictionary,
 }
 
 impl GetBootstrapToken {
-    /// The `MessageType` value of this message.
-    pub const MESSAGE_TYPE: &'static str = "GetBootstrapToken";
+    /// The `MessageType` value of this type.
+    pub const TAG: &'static str = "GetBootstrapToken";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]
@@ -39,7 +39,7 @@ impl GetBootstrapToken {
         }
     }
 
-    /// `supportedOS` of the whole message, as data.
+    /// `supportedOS`, as data.
     pub const AVAILABILITY: crate::apple::availability::Availability =
         crate::apple::availability::Availability(&[
             crate::apple::availability::OsSupport {
@@ -89,14 +89,18 @@ impl GetBootstrapToken {
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&["GetBootstrapToken"])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "AwaitingConfiguration",
             "<boolean>",
             false,
             false,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
     ];
 }
 
@@ -145,26 +149,27 @@ impl crate::apple::plist::ToPlist for GetBootstrapToken {
     }
 }
 
-/// The server's answer to a `GetBootstrapToken` check-in message.
+/// The response to a `GetBootstrapToken` check-in message.
 ///
 /// Generated from `mdm/checkin/getbootstraptoken.yaml` (`responsekeys`).
-///
-/// Availability: iOS not available; macOS 10.15+ (supervised only, user enrollment forbidden); tvOS not available; visionOS not available; watchOS not available.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetBootstrapTokenResponse {
     /// `BootstrapToken`: `<data>`, optional.
     ///
     /// A secret: `Debug` prints it redacted.
     #[serde(
-        rename = "BootstrapToken",
-        serialize_with = "crate::apple::plist::serde_data::opt_data",
+        with = "crate::apple::plist::serde_data::opt",
+        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub bootstrap_token: Option<crate::Sensitive<bytes::Bytes>>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
-    #[serde(flatten)]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::apple::plist::Dictionary::is_empty"
+    )]
     pub unknown_keys: crate::apple::plist::Dictionary,
 }
 
@@ -178,48 +183,6 @@ impl GetBootstrapTokenResponse {
         }
     }
 
-    /// `supportedOS` of the whole message, as data.
-    pub const AVAILABILITY: crate::apple::availability::Availability =
-        crate::apple::availability::Availability(&[
-            crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::Ios,
-                )
-            },
-            crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::Since(
-                    crate::apple::availability::Version::new(10, 15, 0),
-                )),
-                supervised: Some(true),
-                requires_dep: Some(false),
-                device_channel: Some(true),
-                user_channel: Some(false),
-                user_enrollment: Some(crate::apple::availability::Mode::Forbidden),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::MacOs,
-                )
-            },
-            crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::TvOs,
-                )
-            },
-            crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::VisionOs,
-                )
-            },
-            crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::WatchOs,
-                )
-            },
-        ]);
-
     /// Facts about every key the schema defines, in schema order.
     pub const KEYS: &'static [crate::apple::availability::KeyInfo] =
         &[crate::apple::availability::KeyInfo::new(
@@ -228,7 +191,9 @@ impl GetBootstrapTokenResponse {
             false,
             false,
             crate::apple::availability::Availability(&[]),
-        )];
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[])];
 }
 
 impl Default for GetBootstrapTokenResponse {

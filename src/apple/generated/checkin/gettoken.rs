@@ -10,90 +10,103 @@
 /// [`as_str`](Self::as_str)); do not match on it, a later release may name it.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum TokenServiceType {
+pub enum GetTokenTokenServiceType {
     /// `com.apple.maid`
     Maid,
     /// `com.apple.watch.pairing`
     WatchPairing,
     #[doc(hidden)]
-    Other(crate::apple::OtherValue),
+    Unrecognized(crate::apple::OtherValue),
 }
 
-impl TokenServiceType {
+impl GetTokenTokenServiceType {
+    /// Every named value, in schema order.
+    pub const ALL: &'static [&'static str] = &["com.apple.maid", "com.apple.watch.pairing"];
+
     /// The wire value.
     #[must_use]
     pub fn as_str(&self) -> &str {
         match self {
-            TokenServiceType::Maid => "com.apple.maid",
-            TokenServiceType::WatchPairing => "com.apple.watch.pairing",
-            TokenServiceType::Other(o) => o.as_str(),
+            GetTokenTokenServiceType::Maid => "com.apple.maid",
+            GetTokenTokenServiceType::WatchPairing => "com.apple.watch.pairing",
+            GetTokenTokenServiceType::Unrecognized(o) => o.as_str(),
         }
     }
 }
 
-impl From<&str> for TokenServiceType {
+impl From<&str> for GetTokenTokenServiceType {
     fn from(s: &str) -> Self {
         match s {
-            "com.apple.maid" => TokenServiceType::Maid,
-            "com.apple.watch.pairing" => TokenServiceType::WatchPairing,
-            other => TokenServiceType::Other(crate::apple::OtherValue::new(other)),
+            "com.apple.maid" => GetTokenTokenServiceType::Maid,
+            "com.apple.watch.pairing" => GetTokenTokenServiceType::WatchPairing,
+            other => GetTokenTokenServiceType::Unrecognized(crate::apple::OtherValue::new(other)),
         }
     }
 }
 
-impl crate::apple::plist::FromPlist for TokenServiceType {
+impl crate::apple::plist::FromPlist for GetTokenTokenServiceType {
     fn from_plist<'a>(
         first: crate::apple::plist::Token<'a>,
         de: &mut crate::apple::plist::Decoder<'a>,
     ) -> Result<Self, crate::DecodeError> {
-        String::from_plist(first, de).map(|s| TokenServiceType::from(s.as_str()))
+        String::from_plist(first, de).map(|s| GetTokenTokenServiceType::from(s.as_str()))
     }
 }
 
-impl crate::apple::plist::ToPlist for TokenServiceType {
+impl crate::apple::plist::ToPlist for GetTokenTokenServiceType {
     fn write_plist(&self, w: &mut crate::apple::plist::Writer) -> Result<(), crate::EncodeError> {
         w.string(self.as_str())
     }
 }
 
-impl serde::Serialize for TokenServiceType {
+impl serde::Serialize for GetTokenTokenServiceType {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(self.as_str())
     }
 }
 
+impl<'de> serde::Deserialize<'de> for GetTokenTokenServiceType {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        Ok(GetTokenTokenServiceType::from(&*s))
+    }
+}
+
 /// The `TokenParameters` dictionary of [`GetToken`].
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct TokenParameters {
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GetTokenTokenParameters {
     /// `SecurityToken`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS (user enrollment forbidden, Shared iPad forbidden); macOS not available; visionOS not available.
     ///
     /// A secret: `Debug` prints it redacted.
-    #[serde(rename = "SecurityToken", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_token: Option<crate::Sensitive<String>>,
     /// `PhoneUDID`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS (user enrollment forbidden, Shared iPad forbidden); macOS not available; visionOS not available.
-    #[serde(rename = "PhoneUDID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub phone_udid: Option<String>,
     /// `WatchUDID`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS (user enrollment forbidden, Shared iPad forbidden); macOS not available; visionOS not available.
-    #[serde(rename = "WatchUDID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watch_udid: Option<String>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
-    #[serde(flatten)]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::apple::plist::Dictionary::is_empty"
+    )]
     pub unknown_keys: crate::apple::plist::Dictionary,
 }
 
-impl TokenParameters {
+impl GetTokenTokenParameters {
     /// A value with the required keys set and every optional key absent.
     #[must_use]
     pub fn new() -> Self {
-        TokenParameters {
+        GetTokenTokenParameters {
             security_token: None,
             phone_udid: None,
             watch_udid: None,
@@ -129,7 +142,9 @@ impl TokenParameters {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "PhoneUDID",
             "<string>",
@@ -156,7 +171,9 @@ impl TokenParameters {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "WatchUDID",
             "<string>",
@@ -183,17 +200,19 @@ impl TokenParameters {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
     ];
 }
 
-impl Default for TokenParameters {
+impl Default for GetTokenTokenParameters {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl crate::apple::plist::FromPlist for TokenParameters {
+impl crate::apple::plist::FromPlist for GetTokenTokenParameters {
     fn from_plist<'a>(
         first: crate::apple::plist::Token<'a>,
         de: &mut crate::apple::plist::Decoder<'a>,
@@ -211,7 +230,7 @@ impl crate::apple::plist::FromPlist for TokenParameters {
                 _ => de.unknown(&mut unknown_keys, key)?,
             }
         }
-        Ok(TokenParameters {
+        Ok(GetTokenTokenParameters {
             security_token: f_security_token,
             phone_udid: f_phone_udid,
             watch_udid: f_watch_udid,
@@ -220,7 +239,7 @@ impl crate::apple::plist::FromPlist for TokenParameters {
     }
 }
 
-impl crate::apple::plist::ToPlist for TokenParameters {
+impl crate::apple::plist::ToPlist for GetTokenTokenParameters {
     fn write_plist(&self, w: &mut crate::apple::plist::Writer) -> Result<(), crate::EncodeError> {
         w.begin_dict();
         if let Some(v) = &self.phone_udid {
@@ -238,65 +257,67 @@ impl crate::apple::plist::ToPlist for TokenParameters {
     }
 }
 
-/// The `GetToken` check-in message (`MessageType` = `GetToken`), sent by the device to the check-in URL.
+/// The `GetToken` check-in message (`MessageType` = `GetToken`).
 ///
 /// Generated from `mdm/checkin/gettoken.yaml`.
 ///
 /// Availability: iOS 17.0+ (user enrollment allowed, Shared iPad allowed); macOS 14.0+ (user channel too, user enrollment allowed); tvOS not available; visionOS 1.1+ (user enrollment allowed); watchOS not available.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetToken {
     /// `TokenServiceType`: `<string>`, required.
     ///
     /// Allowed values: `com.apple.maid`, `com.apple.watch.pairing`.
-    #[serde(rename = "TokenServiceType")]
-    pub token_service_type: TokenServiceType,
+    pub token_service_type: GetTokenTokenServiceType,
     /// `TokenParameters`: `<dictionary>`, optional.
-    #[serde(rename = "TokenParameters", skip_serializing_if = "Option::is_none")]
-    pub token_parameters: Option<TokenParameters>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_parameters: Option<GetTokenTokenParameters>,
     /// `UDID`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS (user enrollment forbidden); macOS (user enrollment forbidden); visionOS (user enrollment forbidden).
-    #[serde(rename = "UDID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udid: Option<String>,
     /// `EnrollmentID`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS (user enrollment required); macOS (user enrollment required); visionOS (user enrollment required).
-    #[serde(rename = "EnrollmentID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_id: Option<String>,
     /// `EnrollmentUserID`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS not available; macOS (not on the device channel, user enrollment required); visionOS not available.
-    #[serde(rename = "EnrollmentUserID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_user_id: Option<String>,
     /// `UserShortName`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS (Shared iPad required); macOS (not on the device channel); visionOS not available.
-    #[serde(rename = "UserShortName", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_short_name: Option<String>,
     /// `UserID`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS (Shared iPad required); macOS (not on the device channel); visionOS not available.
-    #[serde(rename = "UserID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `UserLongName`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS not available; macOS (not on the device channel); visionOS not available.
-    #[serde(rename = "UserLongName", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_long_name: Option<String>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
-    #[serde(flatten)]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::apple::plist::Dictionary::is_empty"
+    )]
     pub unknown_keys: crate::apple::plist::Dictionary,
 }
 
 impl GetToken {
-    /// The `MessageType` value of this message.
-    pub const MESSAGE_TYPE: &'static str = "GetToken";
+    /// The `MessageType` value of this type.
+    pub const TAG: &'static str = "GetToken";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]
-    pub fn new(token_service_type: TokenServiceType) -> Self {
+    pub fn new(token_service_type: GetTokenTokenServiceType) -> Self {
         GetToken {
             token_service_type,
             token_parameters: None,
@@ -310,7 +331,7 @@ impl GetToken {
         }
     }
 
-    /// `supportedOS` of the whole message, as data.
+    /// `supportedOS`, as data.
     pub const AVAILABILITY: crate::apple::availability::Availability =
         crate::apple::availability::Availability(&[
             crate::apple::availability::OsSupport {
@@ -371,21 +392,115 @@ impl GetToken {
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&["GetToken"])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "TokenServiceType",
             "<string>",
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&["com.apple.maid", "com.apple.watch.pairing"])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "TokenParameters",
             "<dictionary>",
             false,
             false,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[
+            crate::apple::availability::KeyInfo::new(
+                "SecurityToken",
+                "<string>",
+                false,
+                false,
+                crate::apple::availability::Availability(&[
+                    crate::apple::availability::OsSupport {
+                        user_enrollment: Some(crate::apple::availability::Mode::Forbidden),
+                        shared_ipad: Some(crate::apple::availability::Mode::Forbidden),
+                        ..crate::apple::availability::OsSupport::new(
+                            crate::apple::availability::Platform::Ios,
+                        )
+                    },
+                    crate::apple::availability::OsSupport {
+                        introduced: Some(crate::apple::availability::Introduced::NotAvailable),
+                        ..crate::apple::availability::OsSupport::new(
+                            crate::apple::availability::Platform::MacOs,
+                        )
+                    },
+                    crate::apple::availability::OsSupport {
+                        introduced: Some(crate::apple::availability::Introduced::NotAvailable),
+                        ..crate::apple::availability::OsSupport::new(
+                            crate::apple::availability::Platform::VisionOs,
+                        )
+                    },
+                ]),
+            )
+            .with_allowed(&[])
+            .with_subkeys(&[]),
+            crate::apple::availability::KeyInfo::new(
+                "PhoneUDID",
+                "<string>",
+                false,
+                false,
+                crate::apple::availability::Availability(&[
+                    crate::apple::availability::OsSupport {
+                        user_enrollment: Some(crate::apple::availability::Mode::Forbidden),
+                        shared_ipad: Some(crate::apple::availability::Mode::Forbidden),
+                        ..crate::apple::availability::OsSupport::new(
+                            crate::apple::availability::Platform::Ios,
+                        )
+                    },
+                    crate::apple::availability::OsSupport {
+                        introduced: Some(crate::apple::availability::Introduced::NotAvailable),
+                        ..crate::apple::availability::OsSupport::new(
+                            crate::apple::availability::Platform::MacOs,
+                        )
+                    },
+                    crate::apple::availability::OsSupport {
+                        introduced: Some(crate::apple::availability::Introduced::NotAvailable),
+                        ..crate::apple::availability::OsSupport::new(
+                            crate::apple::availability::Platform::VisionOs,
+                        )
+                    },
+                ]),
+            )
+            .with_allowed(&[])
+            .with_subkeys(&[]),
+            crate::apple::availability::KeyInfo::new(
+                "WatchUDID",
+                "<string>",
+                false,
+                false,
+                crate::apple::availability::Availability(&[
+                    crate::apple::availability::OsSupport {
+                        user_enrollment: Some(crate::apple::availability::Mode::Forbidden),
+                        shared_ipad: Some(crate::apple::availability::Mode::Forbidden),
+                        ..crate::apple::availability::OsSupport::new(
+                            crate::apple::availability::Platform::Ios,
+                        )
+                    },
+                    crate::apple::availability::OsSupport {
+                        introduced: Some(crate::apple::availability::Introduced::NotAvailable),
+                        ..crate::apple::availability::OsSupport::new(
+                            crate::apple::availability::Platform::MacOs,
+                        )
+                    },
+                    crate::apple::availability::OsSupport {
+                        introduced: Some(crate::apple::availability::Introduced::NotAvailable),
+                        ..crate::apple::availability::OsSupport::new(
+                            crate::apple::availability::Platform::VisionOs,
+                        )
+                    },
+                ]),
+            )
+            .with_allowed(&[])
+            .with_subkeys(&[]),
+        ]),
         crate::apple::availability::KeyInfo::new(
             "UDID",
             "<string>",
@@ -411,7 +526,9 @@ impl GetToken {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "EnrollmentID",
             "<string>",
@@ -437,7 +554,9 @@ impl GetToken {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "EnrollmentUserID",
             "<string>",
@@ -464,7 +583,9 @@ impl GetToken {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UserShortName",
             "<string>",
@@ -490,7 +611,9 @@ impl GetToken {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UserID",
             "<string>",
@@ -516,7 +639,9 @@ impl GetToken {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UserLongName",
             "<string>",
@@ -542,7 +667,9 @@ impl GetToken {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
     ];
 }
 
@@ -552,8 +679,8 @@ impl crate::apple::plist::FromPlist for GetToken {
         de: &mut crate::apple::plist::Decoder<'a>,
     ) -> Result<Self, crate::DecodeError> {
         de.expect_dict(&first)?;
-        let mut f_token_service_type: Option<TokenServiceType> = None;
-        let mut f_token_parameters: Option<TokenParameters> = None;
+        let mut f_token_service_type: Option<GetTokenTokenServiceType> = None;
+        let mut f_token_parameters: Option<GetTokenTokenParameters> = None;
         let mut f_udid: Option<String> = None;
         let mut f_enrollment_id: Option<String> = None;
         let mut f_enrollment_user_id: Option<String> = None;
@@ -626,100 +753,57 @@ impl crate::apple::plist::ToPlist for GetToken {
     }
 }
 
-/// The server's answer to a `GetToken` check-in message.
+/// The response to a `GetToken` check-in message.
 ///
 /// Generated from `mdm/checkin/gettoken.yaml` (`responsekeys`).
-///
-/// Availability: iOS 17.0+ (user enrollment allowed, Shared iPad allowed); macOS 14.0+ (user channel too, user enrollment allowed); tvOS not available; visionOS 1.1+ (user enrollment allowed); watchOS not available.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetTokenResponse {
-    /// `TokenData`: `<data>`, required.
+    /// `TokenData`: `<data>`, required by the schema; optional here because devices on older OS versions omit it.
     ///
     /// A secret: `Debug` prints it redacted.
     #[serde(
-        rename = "TokenData",
-        serialize_with = "crate::apple::plist::serde_data::data"
+        with = "crate::apple::plist::serde_data::opt",
+        default,
+        skip_serializing_if = "Option::is_none"
     )]
-    pub token_data: crate::Sensitive<bytes::Bytes>,
+    pub token_data: Option<crate::Sensitive<bytes::Bytes>>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
-    #[serde(flatten)]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::apple::plist::Dictionary::is_empty"
+    )]
     pub unknown_keys: crate::apple::plist::Dictionary,
 }
 
 impl GetTokenResponse {
     /// A value with the required keys set and every optional key absent.
     #[must_use]
-    pub fn new(token_data: impl Into<bytes::Bytes>) -> Self {
+    pub fn new() -> Self {
         GetTokenResponse {
-            token_data: crate::Sensitive::new(token_data.into()),
+            token_data: None,
             unknown_keys: crate::apple::plist::Dictionary::new(),
         }
     }
-
-    /// `supportedOS` of the whole message, as data.
-    pub const AVAILABILITY: crate::apple::availability::Availability =
-        crate::apple::availability::Availability(&[
-            crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::Since(
-                    crate::apple::availability::Version::new(17, 0, 0),
-                )),
-                supervised: Some(false),
-                requires_dep: Some(false),
-                user_enrollment: Some(crate::apple::availability::Mode::Allowed),
-                shared_ipad: Some(crate::apple::availability::Mode::Allowed),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::Ios,
-                )
-            },
-            crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::Since(
-                    crate::apple::availability::Version::new(14, 0, 0),
-                )),
-                supervised: Some(false),
-                requires_dep: Some(false),
-                device_channel: Some(true),
-                user_channel: Some(true),
-                user_enrollment: Some(crate::apple::availability::Mode::Allowed),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::MacOs,
-                )
-            },
-            crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::TvOs,
-                )
-            },
-            crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::Since(
-                    crate::apple::availability::Version::new(1, 1, 0),
-                )),
-                supervised: Some(false),
-                requires_dep: Some(false),
-                user_enrollment: Some(crate::apple::availability::Mode::Allowed),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::VisionOs,
-                )
-            },
-            crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::WatchOs,
-                )
-            },
-        ]);
 
     /// Facts about every key the schema defines, in schema order.
     pub const KEYS: &'static [crate::apple::availability::KeyInfo] =
         &[crate::apple::availability::KeyInfo::new(
             "TokenData",
             "<data>",
-            true,
+            false,
             true,
             crate::apple::availability::Availability(&[]),
-        )];
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[])];
+}
+
+impl Default for GetTokenResponse {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 impl crate::apple::plist::FromPlist for GetTokenResponse {
@@ -737,7 +821,7 @@ impl crate::apple::plist::FromPlist for GetTokenResponse {
             }
         }
         Ok(GetTokenResponse {
-            token_data: crate::apple::plist::required(f_token_data, "TokenData")?,
+            token_data: f_token_data,
             unknown_keys: unknown_keys.into_dictionary(),
         })
     }
@@ -746,7 +830,9 @@ impl crate::apple::plist::FromPlist for GetTokenResponse {
 impl crate::apple::plist::ToPlist for GetTokenResponse {
     fn write_plist(&self, w: &mut crate::apple::plist::Writer) -> Result<(), crate::EncodeError> {
         w.begin_dict();
-        w.entry("TokenData", &self.token_data)?;
+        if let Some(v) = &self.token_data {
+            w.entry("TokenData", v)?;
+        }
         self.unknown_keys.write_entries(w)?;
         w.end_dict();
         Ok(())

@@ -4,40 +4,40 @@
 
 //! `SetBootstrapToken` (generated from `mdm/checkin/setbootstraptoken.yaml`).
 
-/// The `SetBootstrapToken` check-in message (`MessageType` = `SetBootstrapToken`), sent by the device to the check-in URL.
+/// The `SetBootstrapToken` check-in message (`MessageType` = `SetBootstrapToken`).
 ///
 /// Generated from `mdm/checkin/setbootstraptoken.yaml`.
 ///
 /// Availability: iOS not available; macOS 10.15+ (supervised only, user enrollment forbidden); tvOS not available; visionOS not available; watchOS not available.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SetBootstrapToken {
     /// `BootstrapToken`: `<data>`, optional.
     ///
     /// A secret: `Debug` prints it redacted.
     #[serde(
-        rename = "BootstrapToken",
-        serialize_with = "crate::apple::plist::serde_data::opt_data",
+        with = "crate::apple::plist::serde_data::opt",
+        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub bootstrap_token: Option<crate::Sensitive<bytes::Bytes>>,
     /// `AwaitingConfiguration`: `<boolean>`, optional.
     ///
     /// Default: `false`.
-    #[serde(
-        rename = "AwaitingConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awaiting_configuration: Option<bool>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
-    #[serde(flatten)]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::apple::plist::Dictionary::is_empty"
+    )]
     pub unknown_keys: crate::apple::plist::Dictionary,
 }
 
 impl SetBootstrapToken {
-    /// The `MessageType` value of this message.
-    pub const MESSAGE_TYPE: &'static str = "SetBootstrapToken";
+    /// The `MessageType` value of this type.
+    pub const TAG: &'static str = "SetBootstrapToken";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]
@@ -49,7 +49,7 @@ impl SetBootstrapToken {
         }
     }
 
-    /// `supportedOS` of the whole message, as data.
+    /// `supportedOS`, as data.
     pub const AVAILABILITY: crate::apple::availability::Availability =
         crate::apple::availability::Availability(&[
             crate::apple::availability::OsSupport {
@@ -99,21 +99,27 @@ impl SetBootstrapToken {
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&["SetBootstrapToken"])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "BootstrapToken",
             "<data>",
             false,
             false,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "AwaitingConfiguration",
             "<boolean>",
             false,
             false,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
     ];
 }
 

@@ -4,64 +4,59 @@
 
 //! `TokenUpdate` (generated from `mdm/checkin/tokenupdate.yaml`).
 
-/// The `TokenUpdate` check-in message (`MessageType` = `TokenUpdate`), sent by the device to the check-in URL.
+/// The `TokenUpdate` check-in message (`MessageType` = `TokenUpdate`).
 ///
 /// Generated from `mdm/checkin/tokenupdate.yaml`.
 ///
 /// Availability: iOS 4.0+ (user enrollment allowed, Shared iPad allowed); macOS 10.7+ (user channel too, user enrollment allowed); tvOS 10.2+; visionOS 1.1+ (user enrollment allowed); watchOS 10.0+.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct TokenUpdate {
     /// `NotOnConsole`: `<boolean>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS not available; macOS 10.11+ (not on the device channel); visionOS not available; watchOS not available.
-    #[serde(rename = "NotOnConsole", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_on_console: Option<bool>,
     /// `Topic`: `<string>`, required.
-    #[serde(rename = "Topic")]
     pub topic: String,
     /// `UDID`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS (user enrollment forbidden); macOS (user enrollment forbidden); visionOS (user enrollment forbidden).
-    #[serde(rename = "UDID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub udid: Option<String>,
     /// `EnrollmentID`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS 13.0+ (user enrollment required); macOS 10.15+ (user enrollment required); tvOS not available; visionOS (user enrollment required); watchOS not available.
-    #[serde(rename = "EnrollmentID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_id: Option<String>,
     /// `EnrollmentUserID`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS not available; macOS 10.15+ (not on the device channel, user enrollment required); tvOS not available; visionOS not available; watchOS not available.
-    #[serde(rename = "EnrollmentUserID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enrollment_user_id: Option<String>,
     /// `UserShortName`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS 9.3+ (Shared iPad required); macOS (not on the device channel); tvOS not available; visionOS not available; watchOS not available.
-    #[serde(rename = "UserShortName", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_short_name: Option<String>,
     /// `UserID`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS 9.3+ (Shared iPad required); macOS (not on the device channel); tvOS not available; visionOS not available; watchOS not available.
-    #[serde(rename = "UserID", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// `UserLongName`: `<string>`, required by the schema only on some platforms, channels or enrollment types; optional here.
     ///
     /// Availability (overrides): iOS not available; macOS (not on the device channel); tvOS not available; visionOS not available; watchOS not available.
-    #[serde(rename = "UserLongName", skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_long_name: Option<String>,
     /// `Token`: `<data>`, required.
     ///
     /// A secret: `Debug` prints it redacted.
-    #[serde(
-        rename = "Token",
-        serialize_with = "crate::apple::plist::serde_data::data"
-    )]
+    #[serde(with = "crate::apple::plist::serde_data::one")]
     pub token: crate::Sensitive<bytes::Bytes>,
     /// `PushMagic`: `<string>`, required.
     ///
     /// A secret: `Debug` prints it redacted.
-    #[serde(rename = "PushMagic")]
     pub push_magic: crate::Sensitive<String>,
     /// `UnlockToken`: `<data>`, optional.
     ///
@@ -69,8 +64,8 @@ pub struct TokenUpdate {
     ///
     /// A secret: `Debug` prints it redacted.
     #[serde(
-        rename = "UnlockToken",
-        serialize_with = "crate::apple::plist::serde_data::opt_data",
+        with = "crate::apple::plist::serde_data::opt",
+        default,
         skip_serializing_if = "Option::is_none"
     )]
     pub unlock_token: Option<crate::Sensitive<bytes::Bytes>>,
@@ -79,20 +74,20 @@ pub struct TokenUpdate {
     /// Default: `false`.
     ///
     /// Availability (overrides): iOS 9.0+; macOS 10.11+; watchOS not available.
-    #[serde(
-        rename = "AwaitingConfiguration",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub awaiting_configuration: Option<bool>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
-    #[serde(flatten)]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::apple::plist::Dictionary::is_empty"
+    )]
     pub unknown_keys: crate::apple::plist::Dictionary,
 }
 
 impl TokenUpdate {
-    /// The `MessageType` value of this message.
-    pub const MESSAGE_TYPE: &'static str = "TokenUpdate";
+    /// The `MessageType` value of this type.
+    pub const TAG: &'static str = "TokenUpdate";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]
@@ -118,7 +113,7 @@ impl TokenUpdate {
         }
     }
 
-    /// `supportedOS` of the whole message, as data.
+    /// `supportedOS`, as data.
     pub const AVAILABILITY: crate::apple::availability::Availability =
         crate::apple::availability::Availability(&[
             crate::apple::availability::OsSupport {
@@ -212,21 +207,27 @@ impl TokenUpdate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "MessageType",
             "<string>",
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&["TokenUpdate"])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "Topic",
             "<string>",
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UDID",
             "<string>",
@@ -252,7 +253,9 @@ impl TokenUpdate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "EnrollmentID",
             "<string>",
@@ -296,7 +299,9 @@ impl TokenUpdate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "EnrollmentUserID",
             "<string>",
@@ -338,7 +343,9 @@ impl TokenUpdate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UserShortName",
             "<string>",
@@ -379,7 +386,9 @@ impl TokenUpdate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UserID",
             "<string>",
@@ -420,7 +429,9 @@ impl TokenUpdate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UserLongName",
             "<string>",
@@ -458,21 +469,27 @@ impl TokenUpdate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "Token",
             "<data>",
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "PushMagic",
             "<string>",
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UnlockToken",
             "<data>",
@@ -507,7 +524,9 @@ impl TokenUpdate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "AwaitingConfiguration",
             "<boolean>",
@@ -538,7 +557,9 @@ impl TokenUpdate {
                     )
                 },
             ]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
     ];
 }
 

@@ -4,34 +4,34 @@
 
 //! `UserAuthenticate` (generated from `mdm/checkin/userauthenticate.yaml`).
 
-/// The `UserAuthenticate` check-in message (`MessageType` = `UserAuthenticate`), sent by the device to the check-in URL.
+/// The `UserAuthenticate` check-in message (`MessageType` = `UserAuthenticate`).
 ///
 /// Generated from `mdm/checkin/userauthenticate.yaml`.
 ///
 /// Availability: iOS not available; macOS 10.7+ (not on the device channel, user enrollment forbidden); tvOS not available; visionOS not available; watchOS not available.
 #[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct UserAuthenticate {
     /// `UDID`: `<string>`, required.
-    #[serde(rename = "UDID")]
     pub udid: String,
     /// `UserID`: `<string>`, required.
-    #[serde(rename = "UserID")]
     pub user_id: String,
     /// `DigestResponse`: `<string>`, required.
     ///
     /// A secret: `Debug` prints it redacted.
-    #[serde(rename = "DigestResponse")]
     pub digest_response: crate::Sensitive<String>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
-    #[serde(flatten)]
+    #[serde(
+        default,
+        skip_serializing_if = "crate::apple::plist::Dictionary::is_empty"
+    )]
     pub unknown_keys: crate::apple::plist::Dictionary,
 }
 
 impl UserAuthenticate {
-    /// The `MessageType` value of this message.
-    pub const MESSAGE_TYPE: &'static str = "UserAuthenticate";
+    /// The `MessageType` value of this type.
+    pub const TAG: &'static str = "UserAuthenticate";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]
@@ -48,7 +48,7 @@ impl UserAuthenticate {
         }
     }
 
-    /// `supportedOS` of the whole message, as data.
+    /// `supportedOS`, as data.
     pub const AVAILABILITY: crate::apple::availability::Availability =
         crate::apple::availability::Availability(&[
             crate::apple::availability::OsSupport {
@@ -97,28 +97,36 @@ impl UserAuthenticate {
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&["UserAuthenticate"])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UDID",
             "<string>",
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "UserID",
             "<string>",
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
         crate::apple::availability::KeyInfo::new(
             "DigestResponse",
             "<string>",
             true,
             true,
             crate::apple::availability::Availability(&[]),
-        ),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
     ];
 }
 
