@@ -113,7 +113,7 @@ fn dict_for(keys: &'static [KeyInfo], depth: usize) -> BoxedStrategy<Dictionary>
         .filter(|k| !k.key.starts_with("ANY"))
         .map(|k| {
             let entry = value_for(k, depth).prop_map(move |v| (k.key.to_owned(), v));
-            if k.required || !k.allowed.is_empty() && k.allowed.len() == 1 && k.required {
+            if k.required {
                 entry.prop_map(Some).boxed()
             } else if depth >= MAX_DEPTH {
                 Just(None).boxed()
