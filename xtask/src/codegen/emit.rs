@@ -874,9 +874,10 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
     let required: Vec<&Field<'_>> = fields.iter().filter(|f| f.required).collect();
     let _ = writeln!(c, "impl {name} {{");
     if let Some((k, v)) = &spec.tag {
+        let cname = if k == "MessageType" { "MESSAGE_TYPE" } else { "TAG" };
         let _ = writeln!(
             c,
-            "    /// The `{k}` value of this type.\n    pub const TAG: &'static str = {v:?};\n"
+            "    /// The `{k}` value of this type.\n    pub const {cname}: &'static str = {v:?};\n"
         );
     }
     let args: Vec<String> = required

@@ -80,7 +80,7 @@ pub struct Authenticate {
 
 impl Authenticate {
     /// The `MessageType` value of this type.
-    pub const TAG: &'static str = "Authenticate";
+    pub const MESSAGE_TYPE: &'static str = "Authenticate";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]

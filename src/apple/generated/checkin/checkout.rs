@@ -35,7 +35,7 @@ pub struct CheckOut {
 
 impl CheckOut {
     /// The `MessageType` value of this type.
-    pub const TAG: &'static str = "CheckOut";
+    pub const MESSAGE_TYPE: &'static str = "CheckOut";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]

@@ -62,7 +62,7 @@ pub struct DeclarativeManagement {
 
 impl DeclarativeManagement {
     /// The `MessageType` value of this type.
-    pub const TAG: &'static str = "DeclarativeManagement";
+    pub const MESSAGE_TYPE: &'static str = "DeclarativeManagement";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]

@@ -28,7 +28,7 @@ pub struct GetBootstrapToken {
 
 impl GetBootstrapToken {
     /// The `MessageType` value of this type.
-    pub const TAG: &'static str = "GetBootstrapToken";
+    pub const MESSAGE_TYPE: &'static str = "GetBootstrapToken";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]

@@ -313,7 +313,7 @@ pub struct GetToken {
 
 impl GetToken {
     /// The `MessageType` value of this type.
-    pub const TAG: &'static str = "GetToken";
+    pub const MESSAGE_TYPE: &'static str = "GetToken";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]

@@ -37,7 +37,7 @@ pub struct SetBootstrapToken {
 
 impl SetBootstrapToken {
     /// The `MessageType` value of this type.
-    pub const TAG: &'static str = "SetBootstrapToken";
+    pub const MESSAGE_TYPE: &'static str = "SetBootstrapToken";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]

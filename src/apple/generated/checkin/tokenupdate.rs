@@ -87,7 +87,7 @@ pub struct TokenUpdate {
 
 impl TokenUpdate {
     /// The `MessageType` value of this type.
-    pub const TAG: &'static str = "TokenUpdate";
+    pub const MESSAGE_TYPE: &'static str = "TokenUpdate";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]

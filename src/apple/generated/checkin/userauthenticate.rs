@@ -31,7 +31,7 @@ pub struct UserAuthenticate {
 
 impl UserAuthenticate {
     /// The `MessageType` value of this type.
-    pub const TAG: &'static str = "UserAuthenticate";
+    pub const MESSAGE_TYPE: &'static str = "UserAuthenticate";
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]
