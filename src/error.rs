@@ -236,6 +236,12 @@ pub enum EncodeError {
         /// The key path of the string.
         path: String,
     },
+    /// A date outside the years 0000–9999, which the XML form cannot carry.
+    #[error("date at `{path}` is outside the years 0000-9999")]
+    DateOutOfRange {
+        /// The key path of the date.
+        path: String,
+    },
 }
 
 /// Any mdmkit error.

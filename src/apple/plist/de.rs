@@ -65,6 +65,10 @@ struct Budget {
     limits: Limits,
     depth: usize,
     items: usize,
+    /// String, key and data bytes handed out so far. Bounded by `max_input_bytes`: an XML
+    /// document never decodes to more than its own size, but a binary plist can reference one
+    /// object many times, and each reference is a copy.
+    decoded: usize,
 }
 
 impl Budget {
@@ -86,6 +90,13 @@ impl Budget {
     fn leave(&mut self) {
         self.depth = self.depth.saturating_sub(1);
     }
+    fn decoded(&mut self, len: usize) -> Result<(), K> {
+        self.decoded = self.decoded.saturating_add(len);
+        if self.decoded > self.limits.max_input_bytes {
+            return Err(K::LimitExceeded(Limit::InputBytes));
+        }
+        Ok(())
+    }
     fn string(&self, len: usize) -> Result<(), K> {
         if len > self.limits.max_string_bytes {
             return Err(K::LimitExceeded(Limit::StringBytes));
@@ -106,14 +117,19 @@ impl Budget {
                 self.leave();
                 Ok(())
             }
-            Token::Key(s) => self.string(s.len()),
+            Token::Key(s) => {
+                self.string(s.len())?;
+                self.decoded(s.len())
+            }
             Token::String(s) => {
                 self.item()?;
-                self.string(s.len())
+                self.string(s.len())?;
+                self.decoded(s.len())
             }
             Token::Data(d) => {
                 self.item()?;
-                self.data(d.len())
+                self.data(d.len())?;
+                self.decoded(d.len())
             }
             _ => self.item(),
         }
@@ -216,12 +232,19 @@ impl<'a> XmlSource<'a> {
 
     /// Reads the text of a value element up to its end tag, resolving the five predefined
     /// entities and character references; anything else is refused.
+    ///
+    /// For `<key>`, literal whitespace around the key (as pretty-printers add it) is dropped;
+    /// whitespace written as a character reference (`&#32;`, which the writer uses for keys
+    /// that really start or end with whitespace) and CDATA are kept.
     fn text(&mut self, budget: &Budget, tag: &str) -> Result<Cow<'a, str>, DecodeError> {
+        let trim = tag == "key";
         let mut acc: Option<Cow<'a, str>> = None;
+        // Start of the trailing run of literal text in `acc` (only that run may be trimmed).
+        let mut literal_tail = 0usize;
         loop {
-            let piece: Cow<'a, str> = match self.read()? {
-                Event::Text(t) => t.xml10_content(),
-                Event::CData(c) => c.xml10_content(),
+            let (piece, literal): (Cow<'a, str>, bool) = match self.read()? {
+                Event::Text(t) => (t.xml10_content(), true),
+                Event::CData(c) => (c.xml10_content(), false),
                 Event::GeneralRef(r) => {
                     let ch = match r.resolve_char_ref() {
                         Ok(Some(c)) => c,
@@ -235,13 +258,36 @@ impl<'a> XmlSource<'a> {
                         },
                         Err(_) => return Err(self.err(K::InvalidValue("character reference"))),
                     };
-                    Cow::Owned(ch.to_string())
+                    (Cow::Owned(ch.to_string()), false)
                 }
                 Event::Comment(_) => continue,
                 Event::End(e) if e.name().as_ref() == tag => break,
                 Event::Eof => return Err(self.err(K::UnexpectedEof)),
                 _ => return Err(self.err(K::Syntax)),
             };
+            let piece = match piece {
+                // Leading literal whitespace of a key.
+                Cow::Borrowed(p) if trim && literal && acc.is_none() => {
+                    let t = p.trim_start_matches(|c: char| c.is_ascii_whitespace());
+                    if t.is_empty() {
+                        continue;
+                    }
+                    Cow::Borrowed(t)
+                }
+                Cow::Owned(p) if trim && literal && acc.is_none() => {
+                    let t = p.trim_start_matches(|c: char| c.is_ascii_whitespace());
+                    if t.is_empty() {
+                        continue;
+                    }
+                    Cow::Owned(t.to_owned())
+                }
+                other => other,
+            };
+            if !literal {
+                literal_tail = acc.as_ref().map_or(0, |a| a.len()) + piece.len();
+            } else if acc.is_none() {
+                literal_tail = 0;
+            }
             acc = Some(match acc {
                 None => piece,
                 Some(prev) => {
@@ -260,7 +306,24 @@ impl<'a> XmlSource<'a> {
                 check.map_err(|k| self.err(k))?;
             }
         }
-        Ok(acc.unwrap_or(Cow::Borrowed("")))
+        let mut out = acc.unwrap_or(Cow::Borrowed(""));
+        if trim {
+            let tail = out.get(literal_tail..).unwrap_or("");
+            let keep = literal_tail
+                + tail
+                    .trim_end_matches(|c: char| c.is_ascii_whitespace())
+                    .len();
+            if keep < out.len() {
+                out = match out {
+                    Cow::Borrowed(b) => Cow::Borrowed(b.get(..keep).unwrap_or(b)),
+                    Cow::Owned(mut o) => {
+                        o.truncate(keep);
+                        Cow::Owned(o)
+                    }
+                };
+            }
+        }
+        Ok(out)
     }
 
     fn scalar(
@@ -276,21 +339,9 @@ impl<'a> XmlSource<'a> {
         };
         Ok(match name {
             "string" => Token::String(text),
-            // Pretty-printers put whitespace around keys; no plist key in Apple's schemas has
-            // leading or trailing whitespace, so it is ignored (string values stay exact).
-            "key" => Token::Key(match text {
-                Cow::Borrowed(t) => {
-                    Cow::Borrowed(t.trim_matches(|c: char| c.is_ascii_whitespace()))
-                }
-                Cow::Owned(t) => {
-                    let trimmed = t.trim_matches(|c: char| c.is_ascii_whitespace());
-                    if trimmed.len() == t.len() {
-                        Cow::Owned(t)
-                    } else {
-                        Cow::Owned(trimmed.to_owned())
-                    }
-                }
-            }),
+            // Literal whitespace around a key was dropped in `text` (pretty-printers add it);
+            // string values stay exact.
+            "key" => Token::Key(text),
             "integer" => match Integer::parse_xml(&text) {
                 Ok(i) => Token::Integer(i),
                 Err(IntegerParseError::Range) => return Err(self.err(K::IntegerOutOfRange)),
@@ -550,7 +601,13 @@ impl<'a> BinarySource<'a> {
             },
             E::Boolean(b) => Token::Boolean(b),
             E::Data(d) => Token::Data(Bytes::from(d.into_owned())),
-            E::Date(d) => Token::Date(Date::from(std::time::SystemTime::from(d))),
+            E::Date(d) => {
+                let d = Date::from(std::time::SystemTime::from(d));
+                if !d.in_xml_range() {
+                    return Err(err(K::InvalidValue("date")));
+                }
+                Token::Date(d)
+            }
             E::Integer(i) => Token::Integer(match (i.as_signed(), i.as_unsigned()) {
                 (Some(s), _) => Integer::from(s),
                 (_, Some(u)) => Integer::from(u),
@@ -687,6 +744,7 @@ impl<'a> Decoder<'a> {
                 limits: *limits,
                 depth: 0,
                 items: 0,
+                decoded: 0,
             },
             replay: VecDeque::new(),
         })
@@ -703,14 +761,15 @@ impl<'a> Decoder<'a> {
             }),
             budget: Budget {
                 limits: Limits {
+                    max_input_bytes: usize::MAX,
                     max_depth: usize::MAX,
                     max_items: usize::MAX,
                     max_string_bytes: usize::MAX,
                     max_data_bytes: usize::MAX,
-                    ..Limits::DEFAULT
                 },
                 depth: 0,
                 items: 0,
+                decoded: 0,
             },
             replay: VecDeque::new(),
         }

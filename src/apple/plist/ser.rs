@@ -76,17 +76,7 @@ impl Writer {
             self.line(open, text, close);
             return Ok(());
         }
-        let mut s = String::with_capacity(text.len() + 8);
-        for c in text.chars() {
-            match c {
-                '&' => s.push_str("&amp;"),
-                '<' => s.push_str("&lt;"),
-                '>' => s.push_str("&gt;"),
-                // A literal CR would be normalised away by any XML reader.
-                '\r' => s.push_str("&#13;"),
-                c => s.push(c),
-            }
-        }
+        let s = escape_text(text);
         self.line(open, &s, close);
         Ok(())
     }
@@ -131,7 +121,32 @@ impl Writer {
     /// # Errors
     /// [`EncodeError::InvalidXmlChar`] if the key holds a character XML cannot carry.
     pub fn key(&mut self, key: &str) -> Result<(), EncodeError> {
-        self.escaped("<key>", key, "</key>")
+        let ws = |c: char| c.is_ascii_whitespace();
+        if !key.starts_with(ws) && !key.ends_with(ws) {
+            return self.escaped("<key>", key, "</key>");
+        }
+        // Readers drop literal whitespace around keys (pretty-printers add it), so whitespace
+        // that is part of the key is written as character references.
+        if let Some(_bad) = key.chars().find(|&c| !xml_char(c)) {
+            return Err(EncodeError::InvalidXmlChar {
+                path: self.path.join("."),
+            });
+        }
+        let core = key.trim_matches(ws);
+        let lead = key.len() - key.trim_start_matches(ws).len();
+        let mut s = String::with_capacity(key.len() + 16);
+        let charref = |s: &mut String, c: char| s.push_str(&format!("&#{};", u32::from(c)));
+        for c in key.get(..lead).unwrap_or("").chars() {
+            charref(&mut s, c);
+        }
+        if !core.is_empty() {
+            s.push_str(&escape_text(core));
+            for c in key.get(lead + core.len()..).unwrap_or("").chars() {
+                charref(&mut s, c);
+            }
+        }
+        self.line("<key>", &s, "</key>");
+        Ok(())
     }
     /// Writes a string.
     ///
@@ -165,9 +180,18 @@ impl Writer {
         self.line("<real>", &s, "</real>");
     }
     /// Writes a date (whole seconds, UTC).
-    pub fn date(&mut self, d: Date) {
+    ///
+    /// # Errors
+    /// [`EncodeError::DateOutOfRange`] outside the years 0000–9999.
+    pub fn date(&mut self, d: Date) -> Result<(), EncodeError> {
+        if !d.in_xml_range() {
+            return Err(EncodeError::DateOutOfRange {
+                path: self.path.join("."),
+            });
+        }
         let s = d.to_xml_string();
         self.line("<date>", &s, "</date>");
+        Ok(())
     }
     /// Writes data as base64.
     pub fn data(&mut self, bytes: &[u8]) {
@@ -213,6 +237,22 @@ impl Default for Writer {
     fn default() -> Self {
         Writer::new()
     }
+}
+
+/// `text` with `&`, `<`, `>` escaped, and CR as a character reference (a literal CR would be
+/// normalised away by any XML reader).
+fn escape_text(text: &str) -> String {
+    let mut s = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => s.push_str("&amp;"),
+            '<' => s.push_str("&lt;"),
+            '>' => s.push_str("&gt;"),
+            '\r' => s.push_str("&#13;"),
+            c => s.push(c),
+        }
+    }
+    s
 }
 
 /// Whether XML 1.0 can carry `c` in text.
@@ -264,8 +304,7 @@ impl ToPlist for f64 {
 }
 impl ToPlist for Date {
     fn write_plist(&self, w: &mut Writer) -> Result<(), EncodeError> {
-        w.date(*self);
-        Ok(())
+        w.date(*self)
     }
 }
 impl ToPlist for Bytes {

@@ -242,6 +242,24 @@ pub struct Date {
 }
 
 impl Date {
+    /// The earliest date the XML form can carry: 0000-01-01T00:00:00Z.
+    pub const MIN: Date = Date {
+        secs: -62_167_219_200,
+        nanos: 0,
+    };
+    /// The latest date the XML form can carry: 9999-12-31T23:59:59Z.
+    pub const MAX: Date = Date {
+        secs: 253_402_300_799,
+        nanos: 0,
+    };
+
+    /// Whether this date lies between [`Date::MIN`] and [`Date::MAX`] (four-digit years), the
+    /// range an XML plist can carry.
+    #[must_use]
+    pub const fn in_xml_range(self) -> bool {
+        self.secs >= Self::MIN.secs && self.secs <= Self::MAX.secs
+    }
+
     /// The date `secs` seconds after (or before, if negative) 1970-01-01T00:00:00Z.
     #[must_use]
     pub const fn from_unix_seconds(secs: i64) -> Self {
@@ -326,7 +344,9 @@ impl Date {
         };
         let days = days_from_civil(year, month, day);
         let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
-        Some(Date { secs, nanos })
+        let date = Date { secs, nanos };
+        // An offset or a leap second can carry a date out of the four-digit-year range.
+        date.in_xml_range().then_some(date)
     }
 
     /// The XML plist form, `YYYY-MM-DDTHH:MM:SSZ`.

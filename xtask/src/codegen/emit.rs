@@ -874,7 +874,11 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
     let required: Vec<&Field<'_>> = fields.iter().filter(|f| f.required).collect();
     let _ = writeln!(c, "impl {name} {{");
     if let Some((k, v)) = &spec.tag {
-        let cname = if k == "MessageType" { "MESSAGE_TYPE" } else { "TAG" };
+        let cname = if k == "MessageType" {
+            "MESSAGE_TYPE"
+        } else {
+            "TAG"
+        };
         let _ = writeln!(
             c,
             "    /// The `{k}` value of this type.\n    pub const {cname}: &'static str = {v:?};\n"

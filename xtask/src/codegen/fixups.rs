@@ -1,7 +1,7 @@
 //! Named corrections of upstream schema bugs, each with the evidence. A fixup that no longer
 //! finds what it fixes makes the generator fail, so fixes never outlive the bug.
 //!
-//! The check-in schema's systematic problem (keys marked `required` whose presence depends on
+//! The check-in schema's other, systematic problem (keys marked `required` whose presence depends on
 //! platform, channel or enrollment type) is handled by a general rule in `emit`, not here.
 
 use super::schema::{Doc, Key};
@@ -35,20 +35,40 @@ fn retype(doc: &mut Doc, path: &[&str], from: &str, to: &str) -> bool {
     }
 }
 
-const FIXUPS: &[Fixup] = &[Fixup {
-    name: "DeviceInformation OSUpdateSettings.PreviousScanResult is an integer: macOS sends \
+/// Marks the request key at `path` optional; false if it was not `required`.
+fn optional(doc: &mut Doc, path: &[&str]) -> bool {
+    match find(&mut doc.payloadkeys, path) {
+        Some(k) if k.presence.as_deref() == Some("required") => {
+            k.presence = Some("optional".to_owned());
+            true
+        }
+        _ => false,
+    }
+}
+
+const FIXUPS: &[Fixup] = &[
+    Fixup {
+        name: "UserAuthenticate DigestResponse is optional: the schema's own text says the device \
+               sends it only in the second request, after the server's DigestChallenge; the \
+               first request has no DigestResponse",
+        file: "mdm/checkin/userauthenticate.yaml",
+        apply: |d| optional(d, &["DigestResponse"]),
+    },
+    Fixup {
+        name: "DeviceInformation OSUpdateSettings.PreviousScanResult is an integer: macOS sends \
                <integer>2</integer> (zentral tests/mdm/testdata/device_information.plist); the \
                schema says <string>",
-    file: "mdm/commands/information.device.yaml",
-    apply: |d| {
-        retype(
-            d,
-            &["QueryResponses", "OSUpdateSettings", "PreviousScanResult"],
-            "<string>",
-            "<integer>",
-        )
+        file: "mdm/commands/information.device.yaml",
+        apply: |d| {
+            retype(
+                d,
+                &["QueryResponses", "OSUpdateSettings", "PreviousScanResult"],
+                "<string>",
+                "<integer>",
+            )
+        },
     },
-}];
+];
 
 #[derive(Default)]
 pub struct Tracker {

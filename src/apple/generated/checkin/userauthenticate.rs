@@ -16,10 +16,11 @@ pub struct UserAuthenticate {
     pub udid: String,
     /// `UserID`: `<string>`, required.
     pub user_id: String,
-    /// `DigestResponse`: `<string>`, required.
+    /// `DigestResponse`: `<string>`, optional.
     ///
     /// A secret: `Debug` prints it redacted.
-    pub digest_response: crate::Sensitive<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest_response: Option<crate::Sensitive<String>>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
     #[serde(
@@ -35,15 +36,11 @@ impl UserAuthenticate {
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]
-    pub fn new(
-        udid: impl Into<String>,
-        user_id: impl Into<String>,
-        digest_response: impl Into<String>,
-    ) -> Self {
+    pub fn new(udid: impl Into<String>, user_id: impl Into<String>) -> Self {
         UserAuthenticate {
             udid: udid.into(),
             user_id: user_id.into(),
-            digest_response: crate::Sensitive::new(digest_response.into()),
+            digest_response: None,
             unknown_keys: crate::apple::plist::Dictionary::new(),
         }
     }
@@ -121,8 +118,8 @@ impl UserAuthenticate {
         crate::apple::availability::KeyInfo::new(
             "DigestResponse",
             "<string>",
-            true,
-            true,
+            false,
+            false,
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
@@ -154,7 +151,7 @@ impl crate::apple::plist::FromPlist for UserAuthenticate {
         Ok(UserAuthenticate {
             udid: crate::apple::plist::required(f_udid, "UDID")?,
             user_id: crate::apple::plist::required(f_user_id, "UserID")?,
-            digest_response: crate::apple::plist::required(f_digest_response, "DigestResponse")?,
+            digest_response: f_digest_response,
             unknown_keys: unknown_keys.into_dictionary(),
         })
     }
@@ -163,7 +160,9 @@ impl crate::apple::plist::FromPlist for UserAuthenticate {
 impl crate::apple::plist::ToPlist for UserAuthenticate {
     fn write_plist(&self, w: &mut crate::apple::plist::Writer) -> Result<(), crate::EncodeError> {
         w.begin_dict();
-        w.entry("DigestResponse", &self.digest_response)?;
+        if let Some(v) = &self.digest_response {
+            w.entry("DigestResponse", v)?;
+        }
         w.entry("MessageType", "UserAuthenticate")?;
         w.entry("UDID", &self.udid)?;
         w.entry("UserID", &self.user_id)?;
