@@ -20,7 +20,9 @@ pub struct Limits {
     /// room for enterprise app lists and profiles carrying certificates.
     pub max_input_bytes: usize,
     /// Deepest nesting of containers (dictionaries and arrays). Default 32; Apple's deepest
-    /// schema structures nest fewer than 10 levels.
+    /// schema structures nest fewer than 10 levels. Decoding never recurses, but dropping,
+    /// writing or serializing a [`Value`](crate::apple::plist::Value) does, once per level: keep
+    /// this in the low thousands at most.
     pub max_depth: usize,
     /// Most values in one document (every scalar, dictionary and array counts one).
     /// Default 1,000,000.

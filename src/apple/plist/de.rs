@@ -181,6 +181,8 @@ fn element_name(name: &str) -> Option<&'static str> {
 /// The XML plist token source over quick-xml events.
 struct XmlSource<'a> {
     reader: quick_xml::Reader<&'a [u8]>,
+    /// Bytes before the text the reader sees (a byte-order mark), added to every offset.
+    base: u64,
     stack: Vec<Frame>,
     /// An `<dict/>` or `<array/>` yields its start now and its end on the next call.
     pending_end: Option<Token<'a>>,
@@ -201,13 +203,14 @@ fn xml_err(e: &quick_xml::Error) -> K {
 }
 
 impl<'a> XmlSource<'a> {
-    fn new(text: &'a str) -> Self {
+    fn new(text: &'a str, base: u64) -> Self {
         let mut reader = quick_xml::Reader::from_str(text);
         let cfg = reader.config_mut();
         cfg.check_end_names = true;
         cfg.expand_empty_elements = false;
         XmlSource {
             reader,
+            base,
             stack: Vec::with_capacity(8),
             pending_end: None,
             in_plist: false,
@@ -217,7 +220,7 @@ impl<'a> XmlSource<'a> {
     }
 
     fn offset(&self) -> u64 {
-        self.reader.buffer_position()
+        self.base + self.reader.buffer_position()
     }
 
     fn err(&self, kind: K) -> DecodeError {
@@ -226,7 +229,8 @@ impl<'a> XmlSource<'a> {
 
     fn read(&mut self) -> Result<Event<'a>, DecodeError> {
         self.reader.read_event().map_err(|e| {
-            DecodeError::at(xml_err(&e), Some(self.reader.error_position())).with_source(e)
+            // The reader's message quotes tag names from the input: not attached as a source.
+            DecodeError::at(xml_err(&e), Some(self.base + self.reader.error_position()))
         })
     }
 
@@ -299,7 +303,7 @@ impl<'a> XmlSource<'a> {
             if let Some(s) = &acc {
                 // `<data>` text is base64: bounded by the data limit, not the string limit.
                 let check = if tag == "data" {
-                    budget.data(s.len() / 4 * 3)
+                    budget.data(s.bytes().filter(|b| !b.is_ascii_whitespace()).count() / 4 * 3)
                 } else {
                     budget.string(s.len())
                 };
@@ -379,7 +383,7 @@ impl<'a> XmlSource<'a> {
         engine
             .decode(&compact)
             .map(Bytes::from)
-            .map_err(|e| self.err(K::InvalidValue("base64 data")).with_source(e))
+            .map_err(|_| self.err(K::InvalidValue("base64 data")))
     }
 
     /// Checks that a value may stand here and updates the key/value alternation.
@@ -566,7 +570,7 @@ impl<'a> BinarySource<'a> {
                 } else {
                     K::Syntax
                 };
-                return Err(err(kind).with_source(e));
+                return Err(err(kind));
             }
             None => return Err(err(K::UnexpectedEof)),
         };
@@ -734,9 +738,10 @@ impl<'a> Decoder<'a> {
         } else {
             let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
             let text = std::str::from_utf8(body).map_err(|e| {
-                DecodeError::at(K::InvalidUtf8, Some(e.valid_up_to() as u64)).with_source(e)
+                DecodeError::at(K::InvalidUtf8, Some((input.len() - body.len() + e.valid_up_to()) as u64))
+                    .with_source(e)
             })?;
-            Source::Xml(XmlSource::new(text))
+            Source::Xml(XmlSource::new(text, (input.len() - body.len()) as u64))
         };
         Ok(Decoder {
             source,
@@ -913,8 +918,18 @@ impl<'a> Decoder<'a> {
         let mut seen = vec![first];
         let mut depth = 0usize;
         let mut found = None;
+        // The top-level key being read ahead, for the path of an error met on the way.
+        let mut current: Option<Cow<'a, str>> = None;
         loop {
-            let t = self.next_token()?;
+            let t = self.next_token().map_err(|e| match &current {
+                Some(k) => e.in_key(k),
+                None => e,
+            })?;
+            if depth == 0
+                && let Token::Key(k) = &t
+            {
+                current = Some(k.clone());
+            }
             match &t {
                 Token::DictStart | Token::ArrayStart => depth += 1,
                 Token::DictEnd | Token::ArrayEnd => {
