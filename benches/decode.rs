@@ -377,6 +377,13 @@ fn bench(c: &mut Criterion) {
         g.bench_function("mdmkit_typed", |b| {
             b.iter(|| CommandReport::from_xml(black_box(&apps)).unwrap());
         });
+        // Envelope and the typed InstalledApplicationListResponse (every app a typed struct).
+        g.bench_function("mdmkit_typed_response", |b| {
+            b.iter(|| {
+                let r = CommandReport::from_xml(black_box(&apps)).unwrap();
+                r.response::<mdmkit::apple::command::InstalledApplicationList>().unwrap()
+            });
+        });
         g.bench_function("plist_serde", |b| {
             b.iter(|| plist::from_bytes::<SerdeAppListReport>(black_box(&apps)).unwrap());
         });

@@ -17,7 +17,7 @@ use mdmkit::apple::Inbound;
 use mdmkit::apple::availability::{Platform, Version};
 use mdmkit::apple::checkin::{
     Authenticate, CheckinMessage, GetBootstrapToken, GetBootstrapTokenResponse, GetToken,
-    GetTokenResponse, TokenServiceType, TokenUpdate,
+    GetTokenResponse, GetTokenTokenServiceType, TokenUpdate,
 };
 use mdmkit::apple::plist::{Decoder, Dictionary, FromPlist, Token, Value};
 use mdmkit::apple::report::{CommandReport, ErrorChainItem, Status};
@@ -168,7 +168,7 @@ fn user_authenticate_decodes() {
     };
     assert_eq!(u.udid, MAC_UDID);
     assert_eq!(u.user_id, "A1B2C3D4-E5F6-0718-293A-4B5C6D7E8F90");
-    assert_eq!(u.digest_response.expose(), "digest-response-for-test-only");
+    assert_eq!(u.digest_response.as_ref().unwrap().expose(), "digest-response-for-test-only");
     assert!(u.unknown_keys.is_empty());
 }
 
@@ -225,7 +225,7 @@ fn get_token_decodes() {
     let CheckinMessage::GetToken(g) = checkin(GET_TOKEN) else {
         panic!("not GetToken")
     };
-    assert_eq!(g.token_service_type, TokenServiceType::WatchPairing);
+    assert_eq!(g.token_service_type, GetTokenTokenServiceType::WatchPairing);
     assert_eq!(g.token_service_type.as_str(), "com.apple.watch.pairing");
     assert_eq!(g.udid.as_deref(), Some(IPAD_UDID));
     let p = g.token_parameters.as_ref().unwrap();
@@ -236,9 +236,9 @@ fn get_token_decodes() {
         Some("security-token-for-test-only")
     );
     // An unknown service type keeps its text.
-    let other = TokenServiceType::from("com.example.future");
+    let other = GetTokenTokenServiceType::from("com.example.future");
     assert_eq!(other.as_str(), "com.example.future");
-    assert_ne!(other, TokenServiceType::Maid);
+    assert_ne!(other, GetTokenTokenServiceType::Maid);
 }
 
 #[test]
@@ -326,9 +326,9 @@ fn secrets_are_redacted_in_debug() {
         panic!()
     };
     let json = serde_json::to_value(&t).unwrap();
-    assert_eq!(json["PushMagic"], "5C6F0E1A-2B3C-4D5E-8F90-A1B2C3D4E5F6");
+    assert_eq!(json["push_magic"], "5C6F0E1A-2B3C-4D5E-8F90-A1B2C3D4E5F6");
     assert_eq!(
-        json["Token"],
+        json["token"],
         "bSt6TB8OPSxbSml4h5altMPS4fAPHi08S1ppeIeWpbQ="
     );
 }

@@ -22,7 +22,7 @@ use mdmkit::apple::availability::KeyInfo;
 use mdmkit::apple::checkin::{
     ALL_MESSAGE_TYPES, Authenticate, CheckOut, CheckinMessage, DeclarativeManagement,
     GetBootstrapToken, GetBootstrapTokenResponse, GetToken, GetTokenResponse, SetBootstrapToken,
-    TokenParameters, TokenServiceType, TokenUpdate, UserAuthenticate,
+    GetTokenTokenParameters, GetTokenTokenServiceType, TokenUpdate, UserAuthenticate,
 };
 use mdmkit::apple::plist::{self as mdplist, Date, Dictionary, Integer, Value};
 use mdmkit::apple::report::{CommandReport, ErrorChainItem, Status};
@@ -256,7 +256,8 @@ fn user_authenticate() -> impl Strategy<Value = CheckinMessage> {
         unknown_keys(UserAuthenticate::KEYS),
     )
         .prop_map(|(udid, user_id, digest, unknown)| {
-            let mut m = UserAuthenticate::new(udid, user_id, digest);
+            let mut m = UserAuthenticate::new(udid, user_id);
+            m.digest_response = Some(digest.into());
             m.unknown_keys = unknown;
             CheckinMessage::UserAuthenticate(m)
         })
@@ -321,23 +322,23 @@ fn declarative_management() -> impl Strategy<Value = CheckinMessage> {
         })
 }
 
-fn token_service_type() -> impl Strategy<Value = TokenServiceType> {
+fn token_service_type() -> impl Strategy<Value = GetTokenTokenServiceType> {
     prop_oneof![
-        Just(TokenServiceType::Maid),
-        Just(TokenServiceType::WatchPairing),
-        xml_string().prop_map(|s| TokenServiceType::from(s.as_str())),
+        Just(GetTokenTokenServiceType::Maid),
+        Just(GetTokenTokenServiceType::WatchPairing),
+        xml_string().prop_map(|s| GetTokenTokenServiceType::from(s.as_str())),
     ]
 }
 
-fn token_parameters() -> impl Strategy<Value = TokenParameters> {
+fn token_parameters() -> impl Strategy<Value = GetTokenTokenParameters> {
     (
         opt_string(),
         opt_string(),
         opt_string(),
-        unknown_keys(TokenParameters::KEYS),
+        unknown_keys(GetTokenTokenParameters::KEYS),
     )
         .prop_map(|(security, phone, watch, unknown)| {
-            let mut p = TokenParameters::new();
+            let mut p = GetTokenTokenParameters::new();
             p.security_token = security.map(mdmkit::Sensitive::new);
             p.phone_udid = phone;
             p.watch_udid = watch;

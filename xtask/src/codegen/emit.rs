@@ -184,7 +184,9 @@ pub fn group(
                 tag: None,
                 availability: None,
             };
-            m.lenient = true;
+            // Only responses a device sends are decoded leniently; check-in responses are the
+            // server's own.
+            m.lenient = g.kind == GroupKind::Commands;
             emit_struct(&mut m, &rspec)?;
             m.lenient = false;
             response = Some(rname);

@@ -759,15 +759,11 @@ impl crate::apple::plist::ToPlist for GetToken {
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GetTokenResponse {
-    /// `TokenData`: `<data>`, required by the schema; optional here because devices on older OS versions omit it.
+    /// `TokenData`: `<data>`, required.
     ///
     /// A secret: `Debug` prints it redacted.
-    #[serde(
-        with = "crate::apple::plist::serde_data::opt",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
-    pub token_data: Option<crate::Sensitive<bytes::Bytes>>,
+    #[serde(with = "crate::apple::plist::serde_data::one")]
+    pub token_data: crate::Sensitive<bytes::Bytes>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
     #[serde(
@@ -780,9 +776,9 @@ pub struct GetTokenResponse {
 impl GetTokenResponse {
     /// A value with the required keys set and every optional key absent.
     #[must_use]
-    pub fn new() -> Self {
+    pub fn new(token_data: impl Into<bytes::Bytes>) -> Self {
         GetTokenResponse {
-            token_data: None,
+            token_data: crate::Sensitive::new(token_data.into()),
             unknown_keys: crate::apple::plist::Dictionary::new(),
         }
     }
@@ -792,18 +788,12 @@ impl GetTokenResponse {
         &[crate::apple::availability::KeyInfo::new(
             "TokenData",
             "<data>",
-            false,
+            true,
             true,
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
         .with_subkeys(&[])];
-}
-
-impl Default for GetTokenResponse {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 impl crate::apple::plist::FromPlist for GetTokenResponse {
@@ -821,7 +811,7 @@ impl crate::apple::plist::FromPlist for GetTokenResponse {
             }
         }
         Ok(GetTokenResponse {
-            token_data: f_token_data,
+            token_data: crate::apple::plist::required(f_token_data, "TokenData")?,
             unknown_keys: unknown_keys.into_dictionary(),
         })
     }
@@ -830,9 +820,7 @@ impl crate::apple::plist::FromPlist for GetTokenResponse {
 impl crate::apple::plist::ToPlist for GetTokenResponse {
     fn write_plist(&self, w: &mut crate::apple::plist::Writer) -> Result<(), crate::EncodeError> {
         w.begin_dict();
-        if let Some(v) = &self.token_data {
-            w.entry("TokenData", v)?;
-        }
+        w.entry("TokenData", &self.token_data)?;
         self.unknown_keys.write_entries(w)?;
         w.end_dict();
         Ok(())

@@ -1,0 +1,116 @@
+//! Regression tests for bugs found by review and fuzzing, one named test each.
+
+#![cfg(feature = "apple")]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+use mdmkit::apple::checkin::{CheckinMessage, UserAuthenticate};
+use mdmkit::apple::plist::{Date, Dictionary, Value};
+use mdmkit::apple::report::CommandReport;
+use mdmkit::{DecodeErrorKind, EncodeError, Limit, Limits};
+
+/// A binary plist referencing one 4 KiB data object 60,000 times: each reference would be a
+/// copy (240 MB from a small input). The decoded-bytes budget refuses it.
+#[test]
+fn binary_reference_amplification_is_bounded() {
+    let big = plist::Value::Data(vec![7u8; 4096]);
+    let mut d = plist::Dictionary::new();
+    d.insert("Status".into(), plist::Value::String("Idle".into()));
+    d.insert("X".into(), plist::Value::Array(vec![big; 60_000]));
+    let mut bin = Vec::new();
+    plist::Value::Dictionary(d).to_writer_binary(&mut bin).unwrap();
+    assert!(bin.len() < 1_000_000, "the writer shares the object: {} bytes", bin.len());
+    let err = CommandReport::from_xml(&bin).unwrap_err();
+    assert_eq!(err.kind(), &DecodeErrorKind::LimitExceeded(Limit::InputBytes));
+    let err = Value::from_xml(&bin).unwrap_err();
+    assert_eq!(err.kind(), &DecodeErrorKind::LimitExceeded(Limit::InputBytes));
+}
+
+/// Dates an offset or leap second carries outside years 0000–9999 are refused on input, and
+/// the writer refuses such a date instead of writing text it cannot read back.
+#[test]
+fn dates_stay_within_four_digit_years() {
+    for text in ["9999-12-31T23:59:60Z", "9999-12-31T23:30:00-01:00", "0000-01-01T00:00:00+01:00"] {
+        let xml = format!("<plist><date>{text}</date></plist>");
+        let err = Value::from_xml(xml.as_bytes()).unwrap_err();
+        assert_eq!(err.kind(), &DecodeErrorKind::InvalidValue("date"), "{text}");
+    }
+    let mut d = Dictionary::new();
+    d.insert("When", Date::from_unix_seconds(Date::MAX.unix_seconds() + 1));
+    let err = Value::Dictionary(d).to_xml().unwrap_err();
+    assert_eq!(err, EncodeError::DateOutOfRange { path: "When".into() });
+    let ok = Value::Date(Date::MAX);
+    assert_eq!(Value::from_xml(&ok.to_xml().unwrap()).unwrap(), ok);
+}
+
+/// A key that really starts or ends with whitespace (possible in a binary plist) is written
+/// with character references and reads back unchanged; pretty-printing whitespace is still
+/// dropped.
+#[test]
+fn padded_keys_round_trip() {
+    let mut d = Dictionary::new();
+    d.insert(" UDID", "x");
+    d.insert("UDID", "y");
+    d.insert("\tboth ", 1i64);
+    d.insert("   ", 2i64);
+    let v = Value::Dictionary(d);
+    let xml = v.to_xml().unwrap();
+    assert!(String::from_utf8_lossy(&xml).contains("<key>&#32;UDID</key>"));
+    assert_eq!(Value::from_xml(&xml).unwrap(), v);
+    let pretty = b"<plist><dict><key>\n  UDID\n  </key><string>y</string></dict></plist>";
+    let v = Value::from_xml(pretty).unwrap();
+    assert_eq!(v.as_dictionary().unwrap().keys().collect::<Vec<_>>(), ["UDID"]);
+}
+
+/// The first UserAuthenticate request carries no DigestResponse (the schema's own text).
+#[test]
+fn user_authenticate_first_leg_decodes() {
+    let xml = b"<plist><dict><key>MessageType</key><string>UserAuthenticate</string>\
+        <key>UDID</key><string>D1</string><key>UserID</key><string>U1</string></dict></plist>";
+    let CheckinMessage::UserAuthenticate(u) = CheckinMessage::from_xml(xml).unwrap() else { panic!() };
+    assert_eq!(u.digest_response, None);
+    assert_eq!(u, UserAuthenticate::new("D1", "U1"));
+}
+
+/// The data limit counts decoded bytes, not the line breaks and tabs of the base64 layout.
+#[test]
+fn data_limit_ignores_base64_layout() {
+    let v = Value::Data(bytes::Bytes::from(vec![7u8; 3000]));
+    let xml = v.to_xml().unwrap();
+    let limits = Limits::default().with_max_data_bytes(3000);
+    assert_eq!(Value::from_xml_with_limits(&xml, &limits).unwrap(), v);
+    let tight = Limits::default().with_max_data_bytes(2000);
+    let err = Value::from_xml_with_limits(&xml, &tight).unwrap_err();
+    assert_eq!(err.kind(), &DecodeErrorKind::LimitExceeded(Limit::DataBytes));
+}
+
+/// Offsets count the byte-order mark.
+#[test]
+fn offsets_include_the_byte_order_mark() {
+    let err = Value::from_xml(b"\xEF\xBB\xBF<plist><string>ab\xffcd</string></plist>").unwrap_err();
+    assert_eq!(err.kind(), &DecodeErrorKind::InvalidUtf8);
+    assert_eq!(err.offset(), Some(20));
+}
+
+/// An error met while reading ahead for `MessageType` still names its key.
+#[test]
+fn read_ahead_errors_keep_their_key() {
+    let xml = b"<plist><dict><key>EnrollmentID</key><integer>99999999999999999999999</integer>\
+        <key>MessageType</key><string>TokenUpdate</string></dict></plist>";
+    let err = CheckinMessage::from_xml(xml).unwrap_err();
+    assert_eq!(err.kind(), &DecodeErrorKind::IntegerOutOfRange);
+    assert_eq!(err.path(), "EnrollmentID");
+}
+
+/// Errors never carry input text, not even in their source chain.
+#[test]
+fn error_sources_do_not_quote_input() {
+    let xml = b"<plist><dict><key>PushMagic</key><string>x</SECRETTAG></dict></plist>";
+    let err = Value::from_xml(xml).unwrap_err();
+    let mut chain = format!("{err} {err:?}");
+    let mut src = std::error::Error::source(&err);
+    while let Some(s) = src {
+        chain.push_str(&s.to_string());
+        src = s.source();
+    }
+    assert!(!chain.contains("SECRETTAG"), "{chain}");
+}
