@@ -381,7 +381,8 @@ fn bench(c: &mut Criterion) {
         g.bench_function("mdmkit_typed_response", |b| {
             b.iter(|| {
                 let r = CommandReport::from_xml(black_box(&apps)).unwrap();
-                r.response::<mdmkit::apple::command::InstalledApplicationList>().unwrap()
+                r.response::<mdmkit::apple::command::InstalledApplicationList>()
+                    .unwrap()
             });
         });
         g.bench_function("plist_serde", |b| {

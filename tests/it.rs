@@ -168,7 +168,10 @@ fn user_authenticate_decodes() {
     };
     assert_eq!(u.udid, MAC_UDID);
     assert_eq!(u.user_id, "A1B2C3D4-E5F6-0718-293A-4B5C6D7E8F90");
-    assert_eq!(u.digest_response.as_ref().unwrap().expose(), "digest-response-for-test-only");
+    assert_eq!(
+        u.digest_response.as_ref().unwrap().expose(),
+        "digest-response-for-test-only"
+    );
     assert!(u.unknown_keys.is_empty());
 }
 

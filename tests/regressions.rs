@@ -1,7 +1,12 @@
 //! Regression tests for bugs found by review and fuzzing, one named test each.
 
 #![cfg(feature = "apple")]
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use mdmkit::apple::checkin::{CheckinMessage, UserAuthenticate};
 use mdmkit::apple::plist::{Date, Dictionary, Value};
@@ -17,27 +22,51 @@ fn binary_reference_amplification_is_bounded() {
     d.insert("Status".into(), plist::Value::String("Idle".into()));
     d.insert("X".into(), plist::Value::Array(vec![big; 60_000]));
     let mut bin = Vec::new();
-    plist::Value::Dictionary(d).to_writer_binary(&mut bin).unwrap();
-    assert!(bin.len() < 1_000_000, "the writer shares the object: {} bytes", bin.len());
+    plist::Value::Dictionary(d)
+        .to_writer_binary(&mut bin)
+        .unwrap();
+    assert!(
+        bin.len() < 1_000_000,
+        "the writer shares the object: {} bytes",
+        bin.len()
+    );
     let err = CommandReport::from_xml(&bin).unwrap_err();
-    assert_eq!(err.kind(), &DecodeErrorKind::LimitExceeded(Limit::InputBytes));
+    assert_eq!(
+        err.kind(),
+        &DecodeErrorKind::LimitExceeded(Limit::InputBytes)
+    );
     let err = Value::from_xml(&bin).unwrap_err();
-    assert_eq!(err.kind(), &DecodeErrorKind::LimitExceeded(Limit::InputBytes));
+    assert_eq!(
+        err.kind(),
+        &DecodeErrorKind::LimitExceeded(Limit::InputBytes)
+    );
 }
 
 /// Dates an offset or leap second carries outside years 0000–9999 are refused on input, and
 /// the writer refuses such a date instead of writing text it cannot read back.
 #[test]
 fn dates_stay_within_four_digit_years() {
-    for text in ["9999-12-31T23:59:60Z", "9999-12-31T23:30:00-01:00", "0000-01-01T00:00:00+01:00"] {
+    for text in [
+        "9999-12-31T23:59:60Z",
+        "9999-12-31T23:30:00-01:00",
+        "0000-01-01T00:00:00+01:00",
+    ] {
         let xml = format!("<plist><date>{text}</date></plist>");
         let err = Value::from_xml(xml.as_bytes()).unwrap_err();
         assert_eq!(err.kind(), &DecodeErrorKind::InvalidValue("date"), "{text}");
     }
     let mut d = Dictionary::new();
-    d.insert("When", Date::from_unix_seconds(Date::MAX.unix_seconds() + 1));
+    d.insert(
+        "When",
+        Date::from_unix_seconds(Date::MAX.unix_seconds() + 1),
+    );
     let err = Value::Dictionary(d).to_xml().unwrap_err();
-    assert_eq!(err, EncodeError::DateOutOfRange { path: "When".into() });
+    assert_eq!(
+        err,
+        EncodeError::DateOutOfRange {
+            path: "When".into()
+        }
+    );
     let ok = Value::Date(Date::MAX);
     assert_eq!(Value::from_xml(&ok.to_xml().unwrap()).unwrap(), ok);
 }
@@ -58,7 +87,10 @@ fn padded_keys_round_trip() {
     assert_eq!(Value::from_xml(&xml).unwrap(), v);
     let pretty = b"<plist><dict><key>\n  UDID\n  </key><string>y</string></dict></plist>";
     let v = Value::from_xml(pretty).unwrap();
-    assert_eq!(v.as_dictionary().unwrap().keys().collect::<Vec<_>>(), ["UDID"]);
+    assert_eq!(
+        v.as_dictionary().unwrap().keys().collect::<Vec<_>>(),
+        ["UDID"]
+    );
 }
 
 /// The first UserAuthenticate request carries no DigestResponse (the schema's own text).
@@ -66,7 +98,9 @@ fn padded_keys_round_trip() {
 fn user_authenticate_first_leg_decodes() {
     let xml = b"<plist><dict><key>MessageType</key><string>UserAuthenticate</string>\
         <key>UDID</key><string>D1</string><key>UserID</key><string>U1</string></dict></plist>";
-    let CheckinMessage::UserAuthenticate(u) = CheckinMessage::from_xml(xml).unwrap() else { panic!() };
+    let CheckinMessage::UserAuthenticate(u) = CheckinMessage::from_xml(xml).unwrap() else {
+        panic!()
+    };
     assert_eq!(u.digest_response, None);
     assert_eq!(u, UserAuthenticate::new("D1", "U1"));
 }
@@ -80,7 +114,10 @@ fn data_limit_ignores_base64_layout() {
     assert_eq!(Value::from_xml_with_limits(&xml, &limits).unwrap(), v);
     let tight = Limits::default().with_max_data_bytes(2000);
     let err = Value::from_xml_with_limits(&xml, &tight).unwrap_err();
-    assert_eq!(err.kind(), &DecodeErrorKind::LimitExceeded(Limit::DataBytes));
+    assert_eq!(
+        err.kind(),
+        &DecodeErrorKind::LimitExceeded(Limit::DataBytes)
+    );
 }
 
 /// Offsets count the byte-order mark.

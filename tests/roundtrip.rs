@@ -21,8 +21,9 @@ use mdmkit::apple::Inbound;
 use mdmkit::apple::availability::KeyInfo;
 use mdmkit::apple::checkin::{
     ALL_MESSAGE_TYPES, Authenticate, CheckOut, CheckinMessage, DeclarativeManagement,
-    GetBootstrapToken, GetBootstrapTokenResponse, GetToken, GetTokenResponse, SetBootstrapToken,
-    GetTokenTokenParameters, GetTokenTokenServiceType, TokenUpdate, UserAuthenticate,
+    GetBootstrapToken, GetBootstrapTokenResponse, GetToken, GetTokenResponse,
+    GetTokenTokenParameters, GetTokenTokenServiceType, SetBootstrapToken, TokenUpdate,
+    UserAuthenticate,
 };
 use mdmkit::apple::plist::{self as mdplist, Date, Dictionary, Integer, Value};
 use mdmkit::apple::report::{CommandReport, ErrorChainItem, Status};

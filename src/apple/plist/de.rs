@@ -738,8 +738,11 @@ impl<'a> Decoder<'a> {
         } else {
             let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
             let text = std::str::from_utf8(body).map_err(|e| {
-                DecodeError::at(K::InvalidUtf8, Some((input.len() - body.len() + e.valid_up_to()) as u64))
-                    .with_source(e)
+                DecodeError::at(
+                    K::InvalidUtf8,
+                    Some((input.len() - body.len() + e.valid_up_to()) as u64),
+                )
+                .with_source(e)
             })?;
             Source::Xml(XmlSource::new(text, (input.len() - body.len()) as u64))
         };

@@ -65,10 +65,7 @@ pub fn variants(values: &[String]) -> Vec<String> {
     let split: Vec<Vec<&str>> = values.iter().map(|v| v.split('.').collect()).collect();
     let mut common = 0;
     if values.len() > 1 {
-        'outer: loop {
-            let Some(first) = split[0].get(common) else {
-                break;
-            };
+        'outer: while let Some(first) = split[0].get(common) {
             for s in &split {
                 // Keep at least one segment of every value.
                 if s.len() <= common + 1 || s.get(common) != Some(first) {
@@ -120,7 +117,7 @@ mod tests {
         assert_eq!(snake("EnrollmentID"), "enrollment_id");
         assert_eq!(snake("UDID"), "udid");
         assert_eq!(snake("USEnglishDescription"), "us_english_description");
-        assert_eq!(snake("type"), "r#type");
+        assert_eq!(snake("type"), "type_");
         assert_eq!(snake("iTunesStoreID"), "i_tunes_store_id");
         assert_eq!(camel("TokenParameters"), "TokenParameters");
         assert_eq!(
