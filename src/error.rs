@@ -133,6 +133,7 @@ impl DecodeError {
         }
     }
 
+    #[cfg_attr(not(feature = "apple"), allow(dead_code))]
     pub(crate) fn at(kind: DecodeErrorKind, offset: Option<u64>) -> Self {
         DecodeError {
             kind,
@@ -142,6 +143,7 @@ impl DecodeError {
         }
     }
 
+    #[cfg_attr(not(feature = "apple"), allow(dead_code))]
     pub(crate) fn with_source(
         mut self,
         source: impl std::error::Error + Send + Sync + 'static,
