@@ -522,7 +522,9 @@ pub fn check_responses(data: &[u8]) {
                 info.request_type
             )
         });
-        if !has_nan(&Value::Dictionary(body.clone())) {
+        // The XML form keeps whole seconds: a binary date with a fraction comes back rounded.
+        let tree = Value::Dictionary(body.clone());
+        if !has_nan(&tree) && !has_subsec_date(&Value::Dictionary(report.body.clone())) {
             assert_eq!(
                 again, resp,
                 "{}: response round trip changed the value",
