@@ -174,27 +174,32 @@ impl DecodeError {
     /// Prefixes the path with a dictionary key (used while unwinding out of a dictionary).
     #[must_use]
     pub fn in_key(mut self, key: &str) -> Self {
-        if self.path.is_empty() {
-            self.path = key.to_owned();
-        } else if self.path.starts_with('[') {
-            self.path.insert_str(0, key);
-        } else {
-            self.path.insert(0, '.');
-            self.path.insert_str(0, key);
-        }
+        prefix_key(&mut self.path, key);
         self
     }
 
     /// Prefixes the path with an array index (used while unwinding out of an array).
     #[must_use]
     pub fn in_index(mut self, index: usize) -> Self {
-        let seg = format!("[{index}]");
-        if !self.path.is_empty() && !self.path.starts_with('[') {
-            self.path.insert(0, '.');
-        }
-        self.path.insert_str(0, &seg);
+        prefix_index(&mut self.path, index);
         self
     }
+}
+
+/// Prefixes a key path (`a.b[0].c`) with a dictionary key.
+fn prefix_key(path: &mut String, key: &str) {
+    if !path.is_empty() && !path.starts_with('[') {
+        path.insert(0, '.');
+    }
+    path.insert_str(0, key);
+}
+
+/// Prefixes a key path with an array index.
+fn prefix_index(path: &mut String, index: usize) {
+    if !path.is_empty() && !path.starts_with('[') {
+        path.insert(0, '.');
+    }
+    path.insert_str(0, &format!("[{index}]"));
 }
 
 impl fmt::Debug for DecodeError {
@@ -244,6 +249,28 @@ pub enum EncodeError {
         /// The key path of the date.
         path: String,
     },
+}
+
+impl EncodeError {
+    fn path_mut(&mut self) -> &mut String {
+        match self {
+            EncodeError::InvalidXmlChar { path } | EncodeError::DateOutOfRange { path } => path,
+        }
+    }
+
+    /// Prefixes the path with a dictionary key (used while unwinding out of a dictionary).
+    #[must_use]
+    pub fn in_key(mut self, key: &str) -> Self {
+        prefix_key(self.path_mut(), key);
+        self
+    }
+
+    /// Prefixes the path with an array index (used while unwinding out of an array).
+    #[must_use]
+    pub fn in_index(mut self, index: usize) -> Self {
+        prefix_index(self.path_mut(), index);
+        self
+    }
 }
 
 /// Any mdmkit error.

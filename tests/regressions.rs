@@ -151,3 +151,19 @@ fn error_sources_do_not_quote_input() {
     }
     assert!(!chain.contains("SECRETTAG"), "{chain}");
 }
+
+/// Encode errors name their path in the same form as decode errors (`a[0].b`).
+#[test]
+fn encode_error_paths_match_decode_paths() {
+    let mut inner = Dictionary::new();
+    inner.insert("Bad", "\u{1}");
+    let mut outer = Dictionary::new();
+    outer.insert("List", Value::Array(vec![Value::Dictionary(inner)]));
+    let err = Value::Dictionary(outer).to_xml().unwrap_err();
+    assert_eq!(
+        err,
+        EncodeError::InvalidXmlChar {
+            path: "List[0].Bad".into()
+        }
+    );
+}

@@ -30,8 +30,8 @@
 
 pub use super::generated::checkin::*;
 
-use super::plist::{self, Dictionary, ToPlist, Writer};
-use crate::{DecodeError, EncodeError, Limits, Sensitive};
+use super::plist;
+use crate::{DecodeError, EncodeError, Limits};
 use bytes::Bytes;
 
 impl CheckinMessage {
@@ -108,7 +108,3 @@ impl GetTokenResponse {
         plist::to_xml(self)
     }
 }
-
-/// Keeps the types used only in docs and impls above referenced.
-#[allow(dead_code)]
-fn _uses(_: &Dictionary, _: &Sensitive<Bytes>, _: &mut Writer, _: &dyn ToPlist) {}

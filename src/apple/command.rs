@@ -36,7 +36,7 @@ pub use super::generated::commands::*;
 
 use super::availability::{Availability, KeyInfo};
 use super::plist::{self, Decoder, Dictionary, FromPlist, ToPlist, Token, UnknownKeys, Writer};
-use crate::{DecodeError, DecodeErrorKind, EncodeError, Limits};
+use crate::{DecodeError, EncodeError, Limits};
 use serde::{Deserialize, Serialize};
 
 /// A command payload type: links it to its `RequestType` and its response type.
@@ -208,10 +208,9 @@ impl FromPlist for Command {
                 _ => de.unknown(&mut unknown, key)?,
             }
         }
-        let missing = |k: &str| DecodeError::new(DecodeErrorKind::MissingKey).in_key(k);
         Ok(Command {
-            command_uuid: uuid.ok_or_else(|| missing("CommandUUID"))?,
-            request: request.ok_or_else(|| missing("Command"))?,
+            command_uuid: plist::required(uuid, "CommandUUID")?,
+            request: plist::required(request, "Command")?,
             unknown_keys: unknown.into_dictionary(),
         })
     }

@@ -8,7 +8,7 @@
 //! Apple's reference: <https://developer.apple.com/documentation/devicemanagement/commands-and-queries>.
 
 use super::plist::{Decoder, Dictionary, FromPlist, ToPlist, Token, UnknownKeys, Writer};
-use crate::{DecodeError, DecodeErrorKind, EncodeError, Limits};
+use crate::{DecodeError, EncodeError, Limits};
 use serde::{Deserialize, Serialize};
 
 /// The `Status` of a command report.
@@ -143,8 +143,8 @@ impl FromPlist for ErrorChainItem {
             }
         }
         Ok(ErrorChainItem {
-            error_code: required(code, "ErrorCode")?,
-            error_domain: required(domain, "ErrorDomain")?,
+            error_code: super::plist::required(code, "ErrorCode")?,
+            error_domain: super::plist::required(domain, "ErrorDomain")?,
             localized_description: localized,
             us_english_description: english,
             unknown_keys: unknown.into_dictionary(),
@@ -167,10 +167,6 @@ impl ToPlist for ErrorChainItem {
         w.end_dict();
         Ok(())
     }
-}
-
-fn required<T>(slot: Option<T>, key: &str) -> Result<T, DecodeError> {
-    slot.ok_or_else(|| DecodeError::new(DecodeErrorKind::MissingKey).in_key(key))
 }
 
 /// A command report: the envelope typed, the command-specific body kept for
@@ -329,7 +325,7 @@ impl FromPlist for CommandReport {
                 _ => de.unknown(&mut body, key)?,
             }
         }
-        r.status = required(status, "Status")?;
+        r.status = super::plist::required(status, "Status")?;
         r.error_chain = chain.unwrap_or_default();
         r.body = body.into_dictionary();
         Ok(r)

@@ -178,6 +178,14 @@ fn element_name(name: &str) -> Option<&'static str> {
     NAMES.iter().find(|n| **n == name).copied()
 }
 
+/// Standard base64, accepting missing padding and non-zero trailing bits (as CoreFoundation does).
+const BASE64_LENIENT: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true),
+);
+
 /// The XML plist token source over quick-xml events.
 struct XmlSource<'a> {
     reader: quick_xml::Reader<&'a [u8]>,
@@ -374,13 +382,7 @@ impl<'a> XmlSource<'a> {
         budget
             .data(compact.len() / 4 * 3)
             .map_err(|k| self.err(k))?;
-        let engine = base64::engine::GeneralPurpose::new(
-            &base64::alphabet::STANDARD,
-            base64::engine::GeneralPurposeConfig::new()
-                .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
-                .with_decode_allow_trailing_bits(true),
-        );
-        engine
+        BASE64_LENIENT
             .decode(&compact)
             .map(Bytes::from)
             .map_err(|_| self.err(K::InvalidValue("base64 data")))
@@ -761,12 +763,30 @@ impl<'a> Decoder<'a> {
     /// A decoder walking an in-memory value (already bounded when it was decoded).
     #[must_use]
     pub fn from_value(value: &'a Value) -> Self {
+        Self::tree(TreeSource {
+            stack: Vec::new(),
+            root: Some(value),
+            pending: None,
+        })
+    }
+
+    /// A decoder that sees the entries of `body` as one dictionary (for
+    /// [`CommandReport::decode_body`](crate::apple::report::CommandReport::decode_body)).
+    pub(crate) fn from_body(body: &'a Dictionary) -> Self {
+        let mut de = Self::tree(TreeSource {
+            stack: vec![TreeFrame::Dict(Box::new(body.iter()))],
+            root: None,
+            pending: None,
+        });
+        de.replay.push_back(Token::DictStart);
+        de
+    }
+
+    /// A decoder over an in-memory tree: it was bounded when it was decoded (or built by the
+    /// caller), so no limit applies again.
+    fn tree(source: TreeSource<'a>) -> Self {
         Decoder {
-            source: Source::Tree(TreeSource {
-                stack: Vec::new(),
-                root: Some(value),
-                pending: None,
-            }),
+            source: Source::Tree(source),
             budget: Budget {
                 limits: Limits {
                     max_input_bytes: usize::MAX,
@@ -781,19 +801,6 @@ impl<'a> Decoder<'a> {
             },
             replay: VecDeque::new(),
         }
-    }
-
-    /// A decoder that sees the entries of `body` as one dictionary (for
-    /// [`CommandReport::decode_body`](crate::apple::report::CommandReport::decode_body)).
-    pub(crate) fn from_body(body: &'a Dictionary) -> Self {
-        let mut de = Decoder::from_value(&EMPTY);
-        de.source = Source::Tree(TreeSource {
-            stack: vec![TreeFrame::Dict(Box::new(body.iter()))],
-            root: None,
-            pending: None,
-        });
-        de.replay.push_back(Token::DictStart);
-        de
     }
 
     /// The byte offset the reader has reached, when the source is a byte stream.
@@ -989,8 +996,6 @@ impl<'a> Decoder<'a> {
 
 /// Which of the wanted keys was found, and its value if that was a string.
 pub(crate) type Found<'a> = (usize, Option<Cow<'a, str>>);
-
-static EMPTY: Value = Value::Boolean(false);
 
 /// The unknown keys of a dictionary being decoded, in order, with duplicate detection that stays
 /// linear for large dictionaries.

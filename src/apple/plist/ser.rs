@@ -24,7 +24,6 @@ const DATA_LINE: usize = 68;
 pub struct Writer {
     out: Vec<u8>,
     depth: usize,
-    path: Vec<String>,
     /// Containers opened but not yet written (so an empty one becomes `<dict/>`).
     open: Option<&'static str>,
 }
@@ -38,7 +37,6 @@ impl Writer {
         Writer {
             out,
             depth: 0,
-            path: Vec::new(),
             open: None,
         }
     }
@@ -66,10 +64,10 @@ impl Writer {
     }
 
     fn escaped(&mut self, open: &str, text: &str, close: &str) -> Result<(), EncodeError> {
-        if let Some(bad) = text.chars().find(|&c| !xml_char(c)) {
-            let _ = bad;
+        if !text.chars().all(xml_char) {
+            // The path is filled in by the enclosing `entry` calls as the error unwinds.
             return Err(EncodeError::InvalidXmlChar {
-                path: self.path.join("."),
+                path: String::new(),
             });
         }
         if !text.contains(['&', '<', '>', '\r']) {
@@ -127,9 +125,9 @@ impl Writer {
         }
         // Readers drop literal whitespace around keys (pretty-printers add it), so whitespace
         // that is part of the key is written as character references.
-        if let Some(_bad) = key.chars().find(|&c| !xml_char(c)) {
+        if !key.chars().all(xml_char) {
             return Err(EncodeError::InvalidXmlChar {
-                path: self.path.join("."),
+                path: String::new(),
             });
         }
         let core = key.trim_matches(ws);
@@ -186,7 +184,7 @@ impl Writer {
     pub fn date(&mut self, d: Date) -> Result<(), EncodeError> {
         if !d.in_xml_range() {
             return Err(EncodeError::DateOutOfRange {
-                path: self.path.join("."),
+                path: String::new(),
             });
         }
         let s = d.to_xml_string();
@@ -219,10 +217,8 @@ impl Writer {
     /// As [`ToPlist::write_plist`].
     pub fn entry<T: ToPlist + ?Sized>(&mut self, key: &str, value: &T) -> Result<(), EncodeError> {
         self.key(key)?;
-        self.path.push(key.to_owned());
-        let r = value.write_plist(self);
-        self.path.pop();
-        r
+        // The key joins the error path only if something fails: no allocation per entry.
+        value.write_plist(self).map_err(|e| e.in_key(key))
     }
 
     /// Closes the document and returns its bytes.
@@ -322,10 +318,7 @@ impl<T: ToPlist> ToPlist for Vec<T> {
     fn write_plist(&self, w: &mut Writer) -> Result<(), EncodeError> {
         w.begin_array();
         for (i, v) in self.iter().enumerate() {
-            w.path.push(format!("[{i}]"));
-            let r = v.write_plist(w);
-            w.path.pop();
-            r?;
+            v.write_plist(w).map_err(|e| e.in_index(i))?;
         }
         w.end_array();
         Ok(())
