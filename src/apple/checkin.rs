@@ -5,7 +5,7 @@
 //! `GetBootstrapToken`, `DeclarativeManagement`, `GetToken`); a type the schema does not know
 //! becomes [`CheckinMessage::Unknown`] with the whole dictionary kept.
 //!
-//! Secrets (`Token`, `PushMagic`, `UnlockToken`, `BootstrapToken`, …) are [`Sensitive`], so
+//! Secrets (`Token`, `PushMagic`, `UnlockToken`, `BootstrapToken`, …) are [`Sensitive`](crate::Sensitive), so
 //! `{:?}` of a message never prints them.
 //!
 //! Apple's reference: <https://developer.apple.com/documentation/devicemanagement/check-in>.
