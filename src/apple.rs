@@ -13,6 +13,8 @@ pub mod command;
 pub mod errors;
 pub mod generated;
 pub mod plist;
+#[cfg(feature = "apple-profiles")]
+pub mod profile;
 pub mod report;
 pub mod transport;
 

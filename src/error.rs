@@ -273,6 +273,96 @@ impl EncodeError {
     }
 }
 
+/// A rule the caller broke while building a message (rustls's "API misuse"): never caused by
+/// decoded input. Produced by the profile builder (`apple::profile::ProfileBuilder::build`,
+/// `Profile::validate`) and the enrollment profile builder.
+#[non_exhaustive]
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BuildError {
+    /// A required identifier (`PayloadIdentifier`, `PayloadUUID`) is empty.
+    #[error("{path} is empty")]
+    Empty {
+        /// Where (`PayloadContent[2].PayloadUUID`).
+        path: String,
+    },
+    /// Two payloads (or a payload and the profile) share a `PayloadUUID`.
+    #[error("duplicate PayloadUUID {uuid:?} at {path}")]
+    DuplicatePayloadUuid {
+        /// The UUID.
+        uuid: String,
+        /// The second use.
+        path: String,
+    },
+    /// Two payloads (or a payload and the profile) share a `PayloadIdentifier`.
+    #[error("duplicate PayloadIdentifier {identifier:?} at {path}")]
+    DuplicatePayloadIdentifier {
+        /// The identifier.
+        identifier: String,
+        /// The second use.
+        path: String,
+    },
+    /// A key the schema requires is absent.
+    #[error("missing required key {path}")]
+    MissingKey {
+        /// Key path (`PayloadContent[0].PayloadContent.URL`).
+        path: String,
+    },
+    /// A value has another plist type than the schema says.
+    #[error("{path}: expected {expected}, found {found}")]
+    WrongType {
+        /// Key path.
+        path: String,
+        /// The schema type (`<string>`, …).
+        expected: &'static str,
+        /// The plist type found.
+        found: &'static str,
+    },
+    /// A value is not one of the schema's allowed values.
+    #[error("{path}: value {value:?} is not one of {allowed:?}")]
+    ValueNotAllowed {
+        /// Key path.
+        path: String,
+        /// The value, as text.
+        value: String,
+        /// The schema's `rangelist`.
+        allowed: &'static [&'static str],
+    },
+    /// A payload macOS does not install with the profile's `PayloadScope`.
+    #[error("{path}: {payload_type} cannot be installed with PayloadScope {scope}")]
+    WrongScope {
+        /// Where the payload is.
+        path: String,
+        /// Its `PayloadType`.
+        payload_type: String,
+        /// The profile's scope.
+        scope: String,
+    },
+    /// Enrollment profile: `IdentityCertificateUUID` names no identity payload of the profile.
+    #[error("IdentityCertificateUUID {uuid:?} names no identity payload in the profile")]
+    IdentityNotFound {
+        /// The UUID the MDM payload names.
+        uuid: String,
+    },
+    /// A payload as written does not read back (nesting deeper than the decoder's limit).
+    #[error("{path}: {source}")]
+    Unreadable {
+        /// Where the payload is.
+        path: String,
+        /// The cause.
+        #[source]
+        source: DecodeError,
+    },
+    /// A payload could not be written (see [`EncodeError`]).
+    #[error("{path}: {source}")]
+    Encode {
+        /// Where the payload is.
+        path: String,
+        /// The cause.
+        #[source]
+        source: EncodeError,
+    },
+}
+
 /// Any mdmkit error.
 #[non_exhaustive]
 #[derive(Debug, thiserror::Error)]
@@ -283,4 +373,7 @@ pub enum Error {
     /// See [`EncodeError`].
     #[error(transparent)]
     Encode(#[from] EncodeError),
+    /// See [`BuildError`].
+    #[error(transparent)]
+    Build(#[from] BuildError),
 }

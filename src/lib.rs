@@ -57,6 +57,6 @@ pub mod apple;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use error::{DecodeError, DecodeErrorKind, EncodeError, Error, Limit};
+pub use error::{BuildError, DecodeError, DecodeErrorKind, EncodeError, Error, Limit};
 pub use limits::Limits;
 pub use sensitive::Sensitive;

@@ -7,3 +7,5 @@
 pub mod checkin;
 pub mod commands;
 pub mod errors;
+#[cfg(feature = "apple-profiles")]
+pub mod profiles;

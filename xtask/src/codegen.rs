@@ -32,6 +32,10 @@ pub enum GroupKind {
     Commands,
     /// Enrollment error documents: discriminated by `code`.
     Errors,
+    /// Configuration profile payloads: discriminated by `PayloadType`. Files sharing a payload
+    /// type are merged; `CommonPayloadKeys.yaml` is folded into every payload and `TopLevel.yaml`
+    /// becomes the profile's key table.
+    Profiles,
 }
 
 const GROUPS: &[Group] = &[
@@ -49,6 +53,11 @@ const GROUPS: &[Group] = &[
         module: "errors",
         dir: "mdm/errors",
         kind: GroupKind::Errors,
+    },
+    Group {
+        module: "profiles",
+        dir: "mdm/profiles",
+        kind: GroupKind::Profiles,
     },
 ];
 
@@ -70,19 +79,23 @@ pub fn run(root: &Path, spec: &Path, check: bool) -> Result<(), String> {
         let mut docs = Vec::new();
         for y in &yamls {
             let text = std::fs::read_to_string(y).map_err(|e| format!("{}: {e}", y.display()))?;
-            let mut doc: schema::Doc =
-                serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", y.display()))?;
             let rel = format!(
                 "{}/{}",
                 g.dir,
                 y.file_name().and_then(|n| n.to_str()).unwrap_or("")
             );
+            let text = fixups.apply_text(&rel, text);
+            let mut doc: schema::Doc =
+                serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", y.display()))?;
             fixups.apply(&rel, &mut doc);
             docs.push((rel, doc));
         }
         let group_files = emit::group(g, &docs, &snapshot)?;
         for (name, code) in group_files {
             files.insert(PathBuf::from("src/apple/generated").join(name), code);
+        }
+        if g.kind == GroupKind::Profiles {
+            top.push_str("#[cfg(feature = \"apple-profiles\")]\n");
         }
         top.push_str(&format!("pub mod {m};\n", m = g.module));
     }

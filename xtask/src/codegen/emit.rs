@@ -28,6 +28,28 @@ const SENSITIVE: &[&str] = &[
     "ActivationLockBypassCode",
     "RedemptionCode",
     "FileVaultUnlock",
+    // Profile payloads.
+    "AIMPassword",
+    "AuthPassword",
+    "AutologinPassword",
+    "CalDAVPassword",
+    "CardDAVPassword",
+    "CertificatePassword",
+    "Challenge",
+    "HTTPProxyPassword",
+    "IncomingPassword",
+    "JabberPassword",
+    "LDAPAccountPassword",
+    "OneTimeUserPassword",
+    "OutgoingPassword",
+    "ProxyPassword",
+    "RegistrationToken",
+    "RemovalPassword",
+    "SharedSecret",
+    "sharedSecret",
+    "SubCalAccountPassword",
+    "UserPassword",
+    "XAuthPassword",
 ];
 
 const AV: &str = "crate::apple::availability";
@@ -57,6 +79,8 @@ struct Module<'n> {
     /// enforced, because devices on older OS versions omit keys the current schema requires
     /// (macOS 10.12 leaves `PayloadVersion` out of `ProfileList` entries).
     lenient: bool,
+    /// The `subkeytype` of the array whose item dictionary is emitted next.
+    alias_next: Option<String>,
 }
 
 impl Module<'_> {
@@ -104,6 +128,12 @@ pub fn group(
     docs: &[(String, Doc)],
     snapshot: &str,
 ) -> Result<Vec<(String, String)>, String> {
+    let profiles = if g.kind == GroupKind::Profiles {
+        Some(merge_profiles(docs)?)
+    } else {
+        None
+    };
+    let docs = profiles.as_ref().map_or(docs, |p| p.payloads.as_slice());
     let mut files = Vec::new();
     let mut taken = BTreeSet::new();
     let mut entries = Vec::new();
@@ -122,12 +152,15 @@ pub fn group(
         tops.push((tag_value, type_name));
     }
     for ((rel, doc), (tag_value, type_name)) in docs.iter().zip(tops) {
-        let file_stem = rel
-            .rsplit('/')
-            .next()
-            .unwrap_or(rel)
-            .trim_end_matches(".yaml")
-            .replace(['.', '-'], "_");
+        let file_stem = if g.kind == GroupKind::Profiles {
+            snake(&type_name)
+        } else {
+            rel.rsplit('/')
+                .next()
+                .unwrap_or(rel)
+                .trim_end_matches(".yaml")
+                .replace(['.', '-'], "_")
+        };
         let mut m = Module {
             items: Vec::new(),
             top: type_name.clone(),
@@ -135,6 +168,7 @@ pub fn group(
             wire_names: g.kind == GroupKind::Errors,
             named: BTreeMap::new(),
             lenient: false,
+            alias_next: None,
         };
         let (doc_text, tag) = match g.kind {
             GroupKind::Checkin => (
@@ -157,6 +191,17 @@ pub fn group(
                      server in an HTTP 403 body during enrollment.\n\nGenerated from `{rel}`."
                 ),
                 Some(("code".to_owned(), tag_value.clone())),
+            ),
+            GroupKind::Profiles => (
+                format!(
+                    "The `{tag_value}` profile payload (`PayloadType` = `{tag_value}`), with the \
+                     common payload keys.\n\nGenerated from {}.",
+                    rel.split(", ")
+                        .map(|r| format!("`{r}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                Some(("PayloadType".to_owned(), tag_value.clone())),
             ),
         };
         let spec = StructSpec {
@@ -202,6 +247,17 @@ pub fn group(
                  \x20   const AVAILABILITY: {AV}::Availability = {type_name}::AVAILABILITY;\n}}\n"
             ));
         }
+        if g.kind == GroupKind::Profiles {
+            m.items.push(format!(
+                "impl crate::apple::profile::PayloadKind for {type_name} {{\n\
+                 \x20   const PAYLOAD_TYPE: &'static str = {tag_value:?};\n\
+                 \x20   const AVAILABILITY: {AV}::Availability = {av};\n\
+                 \x20   const KEYS: &'static [{AV}::KeyInfo] = {type_name}::KEYS;\n\n\
+                 \x20   fn identifier(&self) -> &str {{\n        &self.payload_identifier\n    }}\n\n\
+                 \x20   fn uuid(&self) -> &str {{\n        &self.payload_uuid\n    }}\n}}\n",
+                av = availability_expr(doc.payload.supported_os.as_ref()),
+            ));
+        }
         let mut code = header(rel, snapshot);
         let _ = writeln!(code, "//! `{tag_value}` (generated from `{rel}`).\n");
         for item in &m.items {
@@ -238,14 +294,148 @@ pub fn group(
         GroupKind::Checkin => dispatch_checkin(&mut code, &entries),
         GroupKind::Commands => dispatch_commands(&mut code, &entries),
         GroupKind::Errors => dispatch_errors(&mut code, &entries),
+        GroupKind::Profiles => {
+            dispatch_profiles(&mut code, &entries);
+            if let Some((rel, top)) = profiles.as_ref().and_then(|p| p.top_level.as_ref()) {
+                let _ = writeln!(
+                    code,
+                    "/// Facts about every key of the profile's top level (`{rel}`), in schema order.\n\
+                     pub const PROFILE_KEYS: &[{AV}::KeyInfo] = &[{}];\n\n\
+                     /// The profile's `supportedOS` (`{rel}`), as data.\n\
+                     pub const PROFILE_AVAILABILITY: {AV}::Availability = {};\n",
+                    top.payloadkeys
+                        .iter()
+                        .map(|k| keyinfo_expr(k, false))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    availability_expr(top.payload.supported_os.as_ref())
+                );
+            }
+        }
     }
     files.push((format!("{}.rs", g.module), code));
     Ok(files)
 }
 
+/// The profile payload documents, merged by payload type, plus the top-level profile document.
+struct Profiles {
+    payloads: Vec<(String, Doc)>,
+    top_level: Option<(String, Doc)>,
+}
+
+const COMMON_PAYLOAD_KEYS: &str = "CommonPayloadKeys.yaml";
+const TOP_LEVEL: &str = "TopLevel.yaml";
+
+/// Merges files that describe the same `PayloadType` (the six `com.apple.MCX(…)` files, the
+/// Kerberos variant of `com.apple.extensiblesso`) and puts the common payload keys first.
+///
+/// The file named after the payload type leads; other files add the keys it lacks (a key defined
+/// twice keeps its first definition). Every payload gets `CommonPayloadKeys.yaml`'s keys unless
+/// it defines the key itself.
+fn merge_profiles(docs: &[(String, Doc)]) -> Result<Profiles, String> {
+    let file_name = |rel: &str| rel.rsplit('/').next().unwrap_or(rel).to_owned();
+    let common = docs
+        .iter()
+        .find(|(rel, _)| file_name(rel) == COMMON_PAYLOAD_KEYS)
+        .map(|(_, d)| d.payloadkeys.clone())
+        .ok_or_else(|| format!("no {COMMON_PAYLOAD_KEYS}"))?;
+    let top_level = docs
+        .iter()
+        .find(|(rel, _)| file_name(rel) == TOP_LEVEL)
+        .cloned();
+    let mut by_type: BTreeMap<String, Vec<(String, Doc)>> = BTreeMap::new();
+    for (rel, doc) in docs {
+        let name = file_name(rel);
+        if name == COMMON_PAYLOAD_KEYS || name == TOP_LEVEL {
+            continue;
+        }
+        let ty = doc
+            .payload
+            .payloadtype
+            .clone()
+            .ok_or_else(|| format!("{rel}: no payload.payloadtype"))?;
+        by_type.entry(ty).or_default().push((rel.clone(), doc.clone()));
+    }
+    let mut payloads = Vec::new();
+    for (ty, mut files) in by_type {
+        // The file named after the type leads; the rest keep file order.
+        files.sort_by_key(|(rel, _)| file_name(rel) != format!("{ty}.yaml"));
+        let rels: Vec<String> = files.iter().map(|(r, _)| r.clone()).collect();
+        let mut iter = files.into_iter();
+        let Some((_, mut doc)) = iter.next() else {
+            continue;
+        };
+        for (_, other) in iter {
+            for k in other.payloadkeys {
+                if !doc.payloadkeys.iter().any(|d| d.key == k.key) {
+                    doc.payloadkeys.push(k);
+                }
+            }
+        }
+        let mut keys: Vec<Key> = common
+            .iter()
+            .filter(|c| !doc.payloadkeys.iter().any(|d| d.key == c.key))
+            .cloned()
+            .collect();
+        keys.append(&mut doc.payloadkeys);
+        doc.payloadkeys = keys;
+        payloads.push((rels.join(", "), doc));
+    }
+    // File order of the leading file, so the output does not depend on payload type spelling.
+    payloads.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Profiles {
+        payloads,
+        top_level,
+    })
+}
+
+/// Names `apple::profile` already uses for hand-written or imported items.
+const PROFILE_RESERVED: &[&str] = &[
+    "Profile", "Payload", "Dictionary", "Value", "Date", "Map", "Data", "Certificate",
+];
+
+/// A payload type's Rust name: the type without `com.apple.`, or the title for a type outside
+/// Apple's namespace (`loginwindow` would otherwise collide with `com.apple.loginwindow`).
+/// All-capital segments are title-cased (`MCX` → `Mcx`); a reserved name gets `Payload`
+/// appended (`com.apple.Dictionary` → `DictionaryPayload`).
+fn payload_type_name(tag: &str, title: &str) -> String {
+    let name = payload_type_name_raw(tag, title);
+    if PROFILE_RESERVED.contains(&name.as_str()) {
+        format!("{name}Payload")
+    } else {
+        name
+    }
+}
+
+fn payload_type_name_raw(tag: &str, title: &str) -> String {
+    let source = tag.strip_prefix("com.apple.").unwrap_or(title);
+    let mut out = String::new();
+    for seg in source.split(|c: char| !c.is_ascii_alphanumeric()) {
+        if seg.len() > 1 && seg.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+            let mut cs = seg.chars();
+            if let Some(f) = cs.next() {
+                out.push(f);
+                out.extend(cs.map(|c| c.to_ascii_lowercase()));
+            }
+        } else {
+            out.push_str(&camel(seg));
+        }
+    }
+    out
+}
+
 /// The discriminant value and the Rust type name of a file's top-level type.
 fn top_names(kind: GroupKind, rel: &str, doc: &Doc) -> Result<(String, String), String> {
     match kind {
+        GroupKind::Profiles => {
+            let tag = doc
+                .payload
+                .payloadtype
+                .clone()
+                .ok_or_else(|| format!("{rel}: no payload.payloadtype"))?;
+            let ty = payload_type_name(&tag, &doc.title);
+            Ok((tag, ty))
+        }
         GroupKind::Checkin | GroupKind::Commands => {
             let tag = doc
                 .payload
@@ -394,6 +584,70 @@ fn dispatch_commands(code: &mut String, entries: &[Entry]) {
         );
     }
     code.push_str("            AnyResponse::Other(d) => d.write_plist(w),\n        }\n    }\n}\n");
+}
+
+fn dispatch_profiles(code: &mut String, entries: &[Entry]) {
+    code.push_str(
+        "/// Every payload type in the schema, in file order, with its facts.\n\
+         pub const ALL_PAYLOAD_TYPES: &[crate::apple::profile::PayloadTypeInfo] = &[\n",
+    );
+    for e in entries {
+        let _ = writeln!(
+            code,
+            "    crate::apple::profile::PayloadTypeInfo::new({:?}, <{ty} as crate::apple::profile::PayloadKind>::AVAILABILITY, {ty}::KEYS),",
+            e.tag,
+            ty = e.ty
+        );
+    }
+    code.push_str("];\n\n");
+    tagged_enum(
+        code,
+        "Payload",
+        "A profile payload of any type (an item of the profile's `PayloadContent`). A\n\
+         /// `PayloadType` the schema does not know decodes to [`Payload::Unknown`] with the whole\n\
+         /// dictionary kept.",
+        "PayloadType",
+        "payload_type",
+        entries,
+    );
+    for e in entries {
+        let _ = writeln!(
+            code,
+            "impl From<{ty}> for Payload {{\n    fn from(p: {ty}) -> Self {{\n        Payload::{ty}(p)\n    }}\n}}\n",
+            ty = e.ty
+        );
+    }
+    code.push_str(
+        "impl Payload {\n\
+         \x20   /// `PayloadIdentifier`; for [`Payload::Unknown`], the key's string value if it has one.\n\
+         \x20   #[must_use]\n\
+         \x20   pub fn identifier(&self) -> Option<&str> {\n        match self {\n",
+    );
+    for e in entries {
+        let _ = writeln!(
+            code,
+            "            Payload::{}(p) => Some(&p.payload_identifier),",
+            e.ty
+        );
+    }
+    let _ = writeln!(
+        code,
+        "            Payload::Unknown(d) => d.get(\"PayloadIdentifier\").and_then({PL}::Value::as_str),\n        }}\n    }}\n\n\
+         \x20   /// `PayloadUUID`; for [`Payload::Unknown`], the key's string value if it has one.\n\
+         \x20   #[must_use]\n\
+         \x20   pub fn uuid(&self) -> Option<&str> {{\n        match self {{"
+    );
+    for e in entries {
+        let _ = writeln!(code, "            Payload::{}(p) => Some(&p.payload_uuid),", e.ty);
+    }
+    let _ = writeln!(
+        code,
+        "            Payload::Unknown(d) => d.get(\"PayloadUUID\").and_then({PL}::Value::as_str),\n        }}\n    }}\n\n\
+         \x20   /// The schema facts of this payload's type; `None` for [`Payload::Unknown`].\n\
+         \x20   #[must_use]\n\
+         \x20   pub fn info(&self) -> Option<&'static crate::apple::profile::PayloadTypeInfo> {{\n\
+         \x20       ALL_PAYLOAD_TYPES.iter().find(|i| i.payload_type == self.payload_type())\n    }}\n}}\n"
+    );
 }
 
 fn dispatch_errors(code: &mut String, entries: &[Entry]) {
@@ -611,14 +865,18 @@ fn field_type(m: &mut Module<'_>, parent: &str, key: &Key) -> Result<FieldType, 
             } else if let Some(known) = key.subkeytype.as_ref().and_then(|t| m.named.get(t)) {
                 FieldType::plain(known.clone())
             } else {
-                let name = match &key.subkeytype {
+                let alias = m.alias_next.take();
+                let name = match key.subkeytype.as_deref().map(camel) {
                     // The schema's own name for the structure.
-                    Some(t) if !m.taken.contains(t) => {
+                    Some(t) if !m.taken.contains(&t) => {
                         m.taken.insert(t.clone());
-                        t.clone()
+                        t
                     }
                     _ => nested_name(m),
                 };
+                if let Some(a) = alias {
+                    m.named.entry(a).or_insert_with(|| name.clone());
+                }
                 if let Some(t) = &key.subkeytype {
                     m.named.insert(t.clone(), name.clone());
                 }
@@ -633,6 +891,14 @@ fn field_type(m: &mut Module<'_>, parent: &str, key: &Key) -> Result<FieldType, 
                 FieldType::plain(name)
             }
         }
+        "<array>" if key.items_of.is_some() => {
+            let wanted = key.items_of.as_deref().unwrap_or_default();
+            let ty = m
+                .named
+                .get(wanted)
+                .ok_or_else(|| format!("{parent}.{}: no type named {wanted} in scope", key.key))?;
+            FieldType::plain(format!("Vec<{ty}>"))
+        }
         "<array>" => {
             if let Some(tag) = variant_tag(key) {
                 let name = m.name(&format!("{}Item", camel(&key.key)), parent);
@@ -644,6 +910,11 @@ fn field_type(m: &mut Module<'_>, parent: &str, key: &Key) -> Result<FieldType, 
                         let mut sub = sub.clone();
                         if sub.key.is_empty() || sub.key.starts_with("ANY") {
                             sub.key = format!("{}Item", key.key);
+                        }
+                        // The array's `subkeytype` names its item dictionary: recorded, so a
+                        // recursive reference (`x-mdmkit-items`) finds it.
+                        if sub.ty == "<dictionary>" && sub.subkeytype.is_none() {
+                            m.alias_next.clone_from(&key.subkeytype);
                         }
                         let inner = field_type(m, parent, &sub)?;
                         FieldType {
@@ -658,7 +929,8 @@ fn field_type(m: &mut Module<'_>, parent: &str, key: &Key) -> Result<FieldType, 
         }
         _ => FieldType::plain(format!("{PL}::Value")),
     };
-    if sensitive && ft.data != Some(DataShape::Vec) && !ft.rust.starts_with("Vec<") {
+    let scalar = matches!(ft.rust.as_str(), "bool" | "i64" | "f64");
+    if sensitive && !scalar && ft.data != Some(DataShape::Vec) && !ft.rust.starts_with("Vec<") {
         ft.rust = format!("crate::Sensitive<{}>", ft.rust);
     }
     Ok(ft)
@@ -758,7 +1030,7 @@ fn emit_variants(
             .and_then(scalar_text)
             .ok_or_else(|| format!("{parent}.{}: alternative without `{tag_key}`", key.key))?;
         let ty = m.name(
-            &alt.subkeytype.clone().unwrap_or_else(|| camel(&alt.key)),
+            &camel(alt.subkeytype.as_deref().unwrap_or(&alt.key)),
             parent,
         );
         let spec = StructSpec {
@@ -876,18 +1148,28 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
     let required: Vec<&Field<'_>> = fields.iter().filter(|f| f.required).collect();
     let _ = writeln!(c, "impl {name} {{");
     if let Some((k, v)) = &spec.tag {
-        let cname = if k == "MessageType" {
-            "MESSAGE_TYPE"
-        } else {
-            "TAG"
+        let cname = match k.as_str() {
+            "MessageType" => "MESSAGE_TYPE",
+            "PayloadType" => "PAYLOAD_TYPE",
+            _ => "TAG",
         };
         let _ = writeln!(
             c,
             "    /// The `{k}` value of this type.\n    pub const {cname}: &'static str = {v:?};\n"
         );
     }
+    // A required integer with exactly one allowed value (`PayloadVersion` = 1) is set by `new`.
+    let fixed = |f: &Field<'_>| -> Option<String> {
+        match f.key.rangelist.as_deref() {
+            Some([serde_yaml::Value::Number(n)]) if f.ty.rust == "i64" && f.required => {
+                Some(n.to_string())
+            }
+            _ => None,
+        }
+    };
     let args: Vec<String> = required
         .iter()
+        .filter(|f| fixed(f).is_none())
         .map(|f| {
             if f.ty.string || f.ty.rust == "crate::Sensitive<String>" {
                 format!("{}: impl Into<String>", f.ident)
@@ -900,11 +1182,18 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
         .collect();
     let _ = writeln!(
         c,
-        "    /// A value with the required keys set and every optional key absent.\n    #[must_use]\n    pub fn new({}) -> Self {{\n        {name} {{",
+        "    /// A value with the required keys set and every optional key absent.\n    #[must_use]{}\n    pub fn new({}) -> Self {{\n        {name} {{",
+        if args.len() > 7 {
+            "\n    #[allow(clippy::too_many_arguments)] // one per required key of the schema"
+        } else {
+            ""
+        },
         args.join(", ")
     );
     for f in &fields {
-        let init = if !f.required {
+        let init = if let Some(v) = fixed(f) {
+            v
+        } else if !f.required {
             "None".to_owned()
         } else if f.ty.rust == "crate::Sensitive<String>"
             || f.ty.rust == "crate::Sensitive<bytes::Bytes>"
@@ -941,7 +1230,7 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
             .collect::<Vec<_>>()
             .join(", ")
     );
-    if required.is_empty() {
+    if required.iter().all(|f| fixed(f).is_some()) {
         let _ = writeln!(
             c,
             "impl Default for {name} {{\n    fn default() -> Self {{\n        Self::new()\n    }}\n}}\n"
@@ -1098,7 +1387,7 @@ fn field_doc(f: &Field<'_>) -> String {
     if let Some(os) = &k.supported_os {
         lines.push(format!("Availability (overrides): {}.", describe_os(os)));
     }
-    if SENSITIVE.contains(&k.key.as_str()) {
+    if f.ty.rust.contains("Sensitive<") {
         lines.push("A secret: `Debug` prints it redacted.".to_owned());
     }
     let mut out = String::new();

@@ -70,12 +70,51 @@ const FIXUPS: &[Fixup] = &[
     },
 ];
 
+/// A correction applied to the YAML text before parsing (for what serde cannot load).
+struct TextFixup {
+    name: &'static str,
+    file: &'static str,
+    find: &'static str,
+    replace: &'static str,
+}
+
+const TEXT_FIXUPS: &[TextFixup] = &[
+    TextFixup {
+        name: "applicationaccess.new subApps is recursive: its items are the allow-list item \
+               dictionary that contains subApps itself (`subkeys: *id001` inside the `&id001` \
+               anchor), which no tree can hold; the alias becomes the generator's own \
+               `x-mdmkit-items` reference to the type the schema names `ApplicationItem`",
+        file: "mdm/profiles/com.apple.applicationaccess.new.yaml",
+        find: "      subkeytype: ApplicationItem\n      subkeys: *id001\n",
+        replace: "      subkeytype: ApplicationItem\n      x-mdmkit-items: ApplicationItem\n",
+    },
+    TextFixup {
+        name: "homescreenlayout Pages items are recursive: a folder icon's `Pages` holds arrays of \
+               the icon dictionary that contains it (`subkeys: *id001` inside `&id001`); the \
+               alias becomes an `x-mdmkit-items` reference to `IconItem`",
+        file: "mdm/profiles/com.apple.homescreenlayout.yaml",
+        find: "        subkeytype: IconItem\n        subkeys: *id001\n",
+        replace: "        subkeytype: IconItem\n        x-mdmkit-items: IconItem\n",
+    },
+];
+
 #[derive(Default)]
 pub struct Tracker {
     applied: Vec<&'static str>,
 }
 
 impl Tracker {
+    pub fn apply_text(&mut self, file: &str, text: String) -> String {
+        let mut text = text;
+        for f in TEXT_FIXUPS.iter().filter(|f| f.file == file) {
+            if text.matches(f.find).count() == 1 {
+                text = text.replace(f.find, f.replace);
+                self.applied.push(f.name);
+            }
+        }
+        text
+    }
+
     pub fn apply(&mut self, file: &str, doc: &mut Doc) {
         for f in FIXUPS.iter().filter(|f| f.file == file) {
             if (f.apply)(doc) {
@@ -87,8 +126,9 @@ impl Tracker {
     pub fn finish(self) -> Result<(), String> {
         let stale: Vec<_> = FIXUPS
             .iter()
-            .filter(|f| !self.applied.contains(&f.name))
             .map(|f| f.name)
+            .chain(TEXT_FIXUPS.iter().map(|f| f.name))
+            .filter(|n| !self.applied.contains(n))
             .collect();
         if stale.is_empty() {
             Ok(())

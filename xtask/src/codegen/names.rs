@@ -14,9 +14,15 @@ pub fn snake(key: &str) -> String {
         if c.is_ascii_uppercase() && i > 0 {
             let prev = chars[i - 1];
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            let boundary = prev.is_ascii_lowercase()
-                || prev.is_ascii_digit()
-                || (prev.is_ascii_uppercase() && next_lower);
+            // A plural acronym (`UUIDs`) stays one word.
+            let plural = chars.get(i + 1) == Some(&'s')
+                && !chars.get(i + 2).is_some_and(|n| n.is_ascii_lowercase());
+            // A one-letter lower-case prefix (`dNSName`, `iCloud`) joins the word it starts.
+            let prefix = i == 1 && prev.is_ascii_lowercase();
+            let boundary = !prefix
+                && (prev.is_ascii_lowercase()
+                    || prev.is_ascii_digit()
+                    || (prev.is_ascii_uppercase() && next_lower && !plural));
             if boundary && !out.ends_with('_') && !out.is_empty() {
                 out.push('_');
             }
@@ -118,7 +124,10 @@ mod tests {
         assert_eq!(snake("UDID"), "udid");
         assert_eq!(snake("USEnglishDescription"), "us_english_description");
         assert_eq!(snake("type"), "type_");
-        assert_eq!(snake("iTunesStoreID"), "i_tunes_store_id");
+        assert_eq!(snake("iTunesStoreID"), "itunes_store_id");
+        assert_eq!(snake("dNSName"), "dns_name");
+        assert_eq!(snake("ServerURLPinningCertificateUUIDs"), "server_url_pinning_certificate_uuids");
+        assert_eq!(snake("UUIDsList"), "uuids_list");
         assert_eq!(camel("TokenParameters"), "TokenParameters");
         assert_eq!(
             variants(&["com.apple.maid".into(), "com.apple.watch.pairing".into()]),

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Doc {
     pub title: String,
     pub payload: Payload,
@@ -14,9 +14,10 @@ pub struct Doc {
     pub responsekeys: Vec<Key>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct Payload {
     pub requesttype: Option<String>,
+    pub payloadtype: Option<String>,
     #[serde(rename = "supportedOS", default)]
     pub supported_os: Option<BTreeMap<String, Os>>,
 }
@@ -37,6 +38,9 @@ pub struct Key {
     pub subkeys: Vec<Key>,
     /// The schema's own name for the type of this key's value, when it has one.
     pub subkeytype: Option<String>,
+    /// Set by a text fixup: an array whose items are the (enclosing) type the schema names so.
+    #[serde(rename = "x-mdmkit-items", default)]
+    pub items_of: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

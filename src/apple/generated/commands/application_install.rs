@@ -701,7 +701,7 @@ impl<'de> serde::Deserialize<'de> for InstallApplicationChangeManagementState {
 pub struct InstallApplication {
     /// `iTunesStoreID`: `<integer>`, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub i_tunes_store_id: Option<i64>,
+    pub itunes_store_id: Option<i64>,
     /// `Identifier`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS 7.0+.
@@ -754,7 +754,7 @@ pub struct InstallApplication {
     ///
     /// Availability (overrides): iOS not available; macOS 11.0+; tvOS not available; visionOS not available; watchOS not available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub i_os_app: Option<bool>,
+    pub ios_app: Option<bool>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
     #[serde(
@@ -772,7 +772,7 @@ impl InstallApplication {
     #[must_use]
     pub fn new() -> Self {
         InstallApplication {
-            i_tunes_store_id: None,
+            itunes_store_id: None,
             identifier: None,
             options: None,
             manifest_url: None,
@@ -781,7 +781,7 @@ impl InstallApplication {
             attributes: None,
             change_management_state: None,
             install_as_managed: None,
-            i_os_app: None,
+            ios_app: None,
             unknown_keys: crate::apple::plist::Dictionary::new(),
         }
     }
@@ -1458,7 +1458,7 @@ impl crate::apple::plist::FromPlist for InstallApplication {
         de: &mut crate::apple::plist::Decoder<'a>,
     ) -> Result<Self, crate::DecodeError> {
         de.expect_dict(&first)?;
-        let mut f_i_tunes_store_id: Option<i64> = None;
+        let mut f_itunes_store_id: Option<i64> = None;
         let mut f_identifier: Option<String> = None;
         let mut f_options: Option<InstallApplicationOptions> = None;
         let mut f_manifest_url: Option<String> = None;
@@ -1467,12 +1467,12 @@ impl crate::apple::plist::FromPlist for InstallApplication {
         let mut f_attributes: Option<InstallApplicationAttributes> = None;
         let mut f_change_management_state: Option<InstallApplicationChangeManagementState> = None;
         let mut f_install_as_managed: Option<bool> = None;
-        let mut f_i_os_app: Option<bool> = None;
+        let mut f_ios_app: Option<bool> = None;
         let mut tag: Option<String> = None;
         let mut unknown_keys = crate::apple::plist::UnknownKeys::new();
         while let Some(key) = de.next_key()? {
             match &*key {
-                "iTunesStoreID" => de.field(&mut f_i_tunes_store_id, "iTunesStoreID")?,
+                "iTunesStoreID" => de.field(&mut f_itunes_store_id, "iTunesStoreID")?,
                 "Identifier" => de.field(&mut f_identifier, "Identifier")?,
                 "Options" => de.field(&mut f_options, "Options")?,
                 "ManifestURL" => de.field(&mut f_manifest_url, "ManifestURL")?,
@@ -1483,14 +1483,14 @@ impl crate::apple::plist::FromPlist for InstallApplication {
                     de.field(&mut f_change_management_state, "ChangeManagementState")?
                 }
                 "InstallAsManaged" => de.field(&mut f_install_as_managed, "InstallAsManaged")?,
-                "iOSApp" => de.field(&mut f_i_os_app, "iOSApp")?,
+                "iOSApp" => de.field(&mut f_ios_app, "iOSApp")?,
                 "RequestType" => de.field(&mut tag, "RequestType")?,
                 _ => de.unknown(&mut unknown_keys, key)?,
             }
         }
         crate::apple::plist::check_tag(tag.as_deref(), "RequestType", "InstallApplication")?;
         Ok(InstallApplication {
-            i_tunes_store_id: f_i_tunes_store_id,
+            itunes_store_id: f_itunes_store_id,
             identifier: f_identifier,
             options: f_options,
             manifest_url: f_manifest_url,
@@ -1499,7 +1499,7 @@ impl crate::apple::plist::FromPlist for InstallApplication {
             attributes: f_attributes,
             change_management_state: f_change_management_state,
             install_as_managed: f_install_as_managed,
-            i_os_app: f_i_os_app,
+            ios_app: f_ios_app,
             unknown_keys: unknown_keys.into_dictionary(),
         })
     }
@@ -1533,10 +1533,10 @@ impl crate::apple::plist::ToPlist for InstallApplication {
             w.entry("Options", v)?;
         }
         w.entry("RequestType", "InstallApplication")?;
-        if let Some(v) = &self.i_os_app {
+        if let Some(v) = &self.ios_app {
             w.entry("iOSApp", v)?;
         }
-        if let Some(v) = &self.i_tunes_store_id {
+        if let Some(v) = &self.itunes_store_id {
             w.entry("iTunesStoreID", v)?;
         }
         self.unknown_keys.write_entries(w)?;

@@ -129,7 +129,7 @@ pub struct InstallEnterpriseApplication {
     ///
     /// Availability (overrides): iOS not available; macOS 11.0+; tvOS not available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub i_os_app: Option<bool>,
+    pub ios_app: Option<bool>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
     #[serde(
@@ -155,7 +155,7 @@ impl InstallEnterpriseApplication {
             management_flags: None,
             configuration: None,
             change_management_state: None,
-            i_os_app: None,
+            ios_app: None,
             unknown_keys: crate::apple::plist::Dictionary::new(),
         }
     }
@@ -386,7 +386,7 @@ impl crate::apple::plist::FromPlist for InstallEnterpriseApplication {
         let mut f_change_management_state: Option<
             InstallEnterpriseApplicationChangeManagementState,
         > = None;
-        let mut f_i_os_app: Option<bool> = None;
+        let mut f_ios_app: Option<bool> = None;
         let mut tag: Option<String> = None;
         let mut unknown_keys = crate::apple::plist::UnknownKeys::new();
         while let Some(key) = de.next_key()? {
@@ -406,7 +406,7 @@ impl crate::apple::plist::FromPlist for InstallEnterpriseApplication {
                 "ChangeManagementState" => {
                     de.field(&mut f_change_management_state, "ChangeManagementState")?
                 }
-                "iOSApp" => de.field(&mut f_i_os_app, "iOSApp")?,
+                "iOSApp" => de.field(&mut f_ios_app, "iOSApp")?,
                 "RequestType" => de.field(&mut tag, "RequestType")?,
                 _ => de.unknown(&mut unknown_keys, key)?,
             }
@@ -425,7 +425,7 @@ impl crate::apple::plist::FromPlist for InstallEnterpriseApplication {
             management_flags: f_management_flags,
             configuration: f_configuration,
             change_management_state: f_change_management_state,
-            i_os_app: f_i_os_app,
+            ios_app: f_ios_app,
             unknown_keys: unknown_keys.into_dictionary(),
         })
     }
@@ -459,7 +459,7 @@ impl crate::apple::plist::ToPlist for InstallEnterpriseApplication {
             w.entry("PinningRevocationCheckRequired", v)?;
         }
         w.entry("RequestType", "InstallEnterpriseApplication")?;
-        if let Some(v) = &self.i_os_app {
+        if let Some(v) = &self.ios_app {
             w.entry("iOSApp", v)?;
         }
         self.unknown_keys.write_entries(w)?;

@@ -13,7 +13,7 @@
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RefreshCellularPlans {
     /// `eSIMServerURL`: `<string>`, required.
-    pub e_sim_server_url: String,
+    pub esim_server_url: String,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
     #[serde(
@@ -29,9 +29,9 @@ impl RefreshCellularPlans {
 
     /// A value with the required keys set and every optional key absent.
     #[must_use]
-    pub fn new(e_sim_server_url: impl Into<String>) -> Self {
+    pub fn new(esim_server_url: impl Into<String>) -> Self {
         RefreshCellularPlans {
-            e_sim_server_url: e_sim_server_url.into(),
+            esim_server_url: esim_server_url.into(),
             unknown_keys: crate::apple::plist::Dictionary::new(),
         }
     }
@@ -97,19 +97,19 @@ impl crate::apple::plist::FromPlist for RefreshCellularPlans {
         de: &mut crate::apple::plist::Decoder<'a>,
     ) -> Result<Self, crate::DecodeError> {
         de.expect_dict(&first)?;
-        let mut f_e_sim_server_url: Option<String> = None;
+        let mut f_esim_server_url: Option<String> = None;
         let mut tag: Option<String> = None;
         let mut unknown_keys = crate::apple::plist::UnknownKeys::new();
         while let Some(key) = de.next_key()? {
             match &*key {
-                "eSIMServerURL" => de.field(&mut f_e_sim_server_url, "eSIMServerURL")?,
+                "eSIMServerURL" => de.field(&mut f_esim_server_url, "eSIMServerURL")?,
                 "RequestType" => de.field(&mut tag, "RequestType")?,
                 _ => de.unknown(&mut unknown_keys, key)?,
             }
         }
         crate::apple::plist::check_tag(tag.as_deref(), "RequestType", "RefreshCellularPlans")?;
         Ok(RefreshCellularPlans {
-            e_sim_server_url: crate::apple::plist::required(f_e_sim_server_url, "eSIMServerURL")?,
+            esim_server_url: crate::apple::plist::required(f_esim_server_url, "eSIMServerURL")?,
             unknown_keys: unknown_keys.into_dictionary(),
         })
     }
@@ -119,7 +119,7 @@ impl crate::apple::plist::ToPlist for RefreshCellularPlans {
     fn write_plist(&self, w: &mut crate::apple::plist::Writer) -> Result<(), crate::EncodeError> {
         w.begin_dict();
         w.entry("RequestType", "RefreshCellularPlans")?;
-        w.entry("eSIMServerURL", &self.e_sim_server_url)?;
+        w.entry("eSIMServerURL", &self.esim_server_url)?;
         self.unknown_keys.write_entries(w)?;
         w.end_dict();
         Ok(())

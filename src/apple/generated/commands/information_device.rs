@@ -5524,12 +5524,12 @@ pub struct DeviceInformationQueryResponses {
     ///
     /// Availability (overrides): iOS 7.0+; macOS 10.9+; tvOS 9.0+; visionOS not available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub i_tunes_store_account_is_active: Option<bool>,
+    pub itunes_store_account_is_active: Option<bool>,
     /// `iTunesStoreAccountHash`: `<string>`, optional.
     ///
     /// Availability (overrides): iOS 8.0+; macOS 10.10+; tvOS 9.0+; visionOS not available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub i_tunes_store_account_hash: Option<String>,
+    pub itunes_store_account_hash: Option<String>,
     /// `DeviceName`: `<string>`, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub device_name: Option<String>,
@@ -5939,8 +5939,8 @@ impl DeviceInformationQueryResponses {
             mdm_options: None,
             last_cloud_backup_date: None,
             awaiting_configuration: None,
-            i_tunes_store_account_is_active: None,
-            i_tunes_store_account_hash: None,
+            itunes_store_account_is_active: None,
+            itunes_store_account_hash: None,
             device_name: None,
             os_version: None,
             supplemental_os_version_extra: None,
@@ -9743,8 +9743,8 @@ impl crate::apple::plist::FromPlist for DeviceInformationQueryResponses {
         let mut f_mdm_options: Option<DeviceInformationMDMOptions> = None;
         let mut f_last_cloud_backup_date: Option<crate::apple::plist::Date> = None;
         let mut f_awaiting_configuration: Option<bool> = None;
-        let mut f_i_tunes_store_account_is_active: Option<bool> = None;
-        let mut f_i_tunes_store_account_hash: Option<String> = None;
+        let mut f_itunes_store_account_is_active: Option<bool> = None;
+        let mut f_itunes_store_account_hash: Option<String> = None;
         let mut f_device_name: Option<String> = None;
         let mut f_os_version: Option<String> = None;
         let mut f_supplemental_os_version_extra: Option<String> = None;
@@ -9841,11 +9841,11 @@ impl crate::apple::plist::FromPlist for DeviceInformationQueryResponses {
                     de.field(&mut f_awaiting_configuration, "AwaitingConfiguration")?
                 }
                 "iTunesStoreAccountIsActive" => de.field(
-                    &mut f_i_tunes_store_account_is_active,
+                    &mut f_itunes_store_account_is_active,
                     "iTunesStoreAccountIsActive",
                 )?,
                 "iTunesStoreAccountHash" => {
-                    de.field(&mut f_i_tunes_store_account_hash, "iTunesStoreAccountHash")?
+                    de.field(&mut f_itunes_store_account_hash, "iTunesStoreAccountHash")?
                 }
                 "DeviceName" => de.field(&mut f_device_name, "DeviceName")?,
                 "OSVersion" => de.field(&mut f_os_version, "OSVersion")?,
@@ -10027,8 +10027,8 @@ impl crate::apple::plist::FromPlist for DeviceInformationQueryResponses {
             mdm_options: f_mdm_options,
             last_cloud_backup_date: f_last_cloud_backup_date,
             awaiting_configuration: f_awaiting_configuration,
-            i_tunes_store_account_is_active: f_i_tunes_store_account_is_active,
-            i_tunes_store_account_hash: f_i_tunes_store_account_hash,
+            itunes_store_account_is_active: f_itunes_store_account_is_active,
+            itunes_store_account_hash: f_itunes_store_account_hash,
             device_name: f_device_name,
             os_version: f_os_version,
             supplemental_os_version_extra: f_supplemental_os_version_extra,
@@ -10372,10 +10372,10 @@ impl crate::apple::plist::ToPlist for DeviceInformationQueryResponses {
         if let Some(v) = &self.wi_fi_mac {
             w.entry("WiFiMAC", v)?;
         }
-        if let Some(v) = &self.i_tunes_store_account_hash {
+        if let Some(v) = &self.itunes_store_account_hash {
             w.entry("iTunesStoreAccountHash", v)?;
         }
-        if let Some(v) = &self.i_tunes_store_account_is_active {
+        if let Some(v) = &self.itunes_store_account_is_active {
             w.entry("iTunesStoreAccountIsActive", v)?;
         }
         self.unknown_keys.write_entries(w)?;

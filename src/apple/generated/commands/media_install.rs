@@ -150,7 +150,7 @@ impl<'de> serde::Deserialize<'de> for InstallMediaKind {
 pub struct InstallMedia {
     /// `iTunesStoreID`: `<integer>`, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub i_tunes_store_id: Option<i64>,
+    pub itunes_store_id: Option<i64>,
     /// `MediaURL`: `<string>`, optional.
     ///
     /// Availability (overrides): macOS not available.
@@ -204,7 +204,7 @@ impl InstallMedia {
     #[must_use]
     pub fn new(media_type: InstallMediaMediaType) -> Self {
         InstallMedia {
-            i_tunes_store_id: None,
+            itunes_store_id: None,
             media_url: None,
             media_type,
             persistent_id: None,
@@ -378,7 +378,7 @@ impl crate::apple::plist::FromPlist for InstallMedia {
         de: &mut crate::apple::plist::Decoder<'a>,
     ) -> Result<Self, crate::DecodeError> {
         de.expect_dict(&first)?;
-        let mut f_i_tunes_store_id: Option<i64> = None;
+        let mut f_itunes_store_id: Option<i64> = None;
         let mut f_media_url: Option<String> = None;
         let mut f_media_type: Option<InstallMediaMediaType> = None;
         let mut f_persistent_id: Option<String> = None;
@@ -390,7 +390,7 @@ impl crate::apple::plist::FromPlist for InstallMedia {
         let mut unknown_keys = crate::apple::plist::UnknownKeys::new();
         while let Some(key) = de.next_key()? {
             match &*key {
-                "iTunesStoreID" => de.field(&mut f_i_tunes_store_id, "iTunesStoreID")?,
+                "iTunesStoreID" => de.field(&mut f_itunes_store_id, "iTunesStoreID")?,
                 "MediaURL" => de.field(&mut f_media_url, "MediaURL")?,
                 "MediaType" => de.field(&mut f_media_type, "MediaType")?,
                 "PersistentID" => de.field(&mut f_persistent_id, "PersistentID")?,
@@ -404,7 +404,7 @@ impl crate::apple::plist::FromPlist for InstallMedia {
         }
         crate::apple::plist::check_tag(tag.as_deref(), "RequestType", "InstallMedia")?;
         Ok(InstallMedia {
-            i_tunes_store_id: f_i_tunes_store_id,
+            itunes_store_id: f_itunes_store_id,
             media_url: f_media_url,
             media_type: crate::apple::plist::required(f_media_type, "MediaType")?,
             persistent_id: f_persistent_id,
@@ -440,7 +440,7 @@ impl crate::apple::plist::ToPlist for InstallMedia {
         if let Some(v) = &self.version {
             w.entry("Version", v)?;
         }
-        if let Some(v) = &self.i_tunes_store_id {
+        if let Some(v) = &self.itunes_store_id {
             w.entry("iTunesStoreID", v)?;
         }
         self.unknown_keys.write_entries(w)?;
@@ -669,7 +669,7 @@ impl<'de> serde::Deserialize<'de> for InstallMediaRejectionReason {
 pub struct InstallMediaResponse {
     /// `iTunesStoreID`: `<integer>`, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub i_tunes_store_id: Option<i64>,
+    pub itunes_store_id: Option<i64>,
     /// `MediaURL`: `<string>`, optional.
     ///
     /// Availability (overrides): macOS not available.
@@ -707,7 +707,7 @@ impl InstallMediaResponse {
     #[must_use]
     pub fn new() -> Self {
         InstallMediaResponse {
-            i_tunes_store_id: None,
+            itunes_store_id: None,
             media_url: None,
             persistent_id: None,
             media_type: None,
@@ -816,7 +816,7 @@ impl crate::apple::plist::FromPlist for InstallMediaResponse {
         de: &mut crate::apple::plist::Decoder<'a>,
     ) -> Result<Self, crate::DecodeError> {
         de.expect_dict(&first)?;
-        let mut f_i_tunes_store_id: Option<i64> = None;
+        let mut f_itunes_store_id: Option<i64> = None;
         let mut f_media_url: Option<String> = None;
         let mut f_persistent_id: Option<String> = None;
         let mut f_media_type: Option<String> = None;
@@ -825,7 +825,7 @@ impl crate::apple::plist::FromPlist for InstallMediaResponse {
         let mut unknown_keys = crate::apple::plist::UnknownKeys::new();
         while let Some(key) = de.next_key()? {
             match &*key {
-                "iTunesStoreID" => de.field(&mut f_i_tunes_store_id, "iTunesStoreID")?,
+                "iTunesStoreID" => de.field(&mut f_itunes_store_id, "iTunesStoreID")?,
                 "MediaURL" => de.field(&mut f_media_url, "MediaURL")?,
                 "PersistentID" => de.field(&mut f_persistent_id, "PersistentID")?,
                 "MediaType" => de.field(&mut f_media_type, "MediaType")?,
@@ -835,7 +835,7 @@ impl crate::apple::plist::FromPlist for InstallMediaResponse {
             }
         }
         Ok(InstallMediaResponse {
-            i_tunes_store_id: f_i_tunes_store_id,
+            itunes_store_id: f_itunes_store_id,
             media_url: f_media_url,
             persistent_id: f_persistent_id,
             media_type: f_media_type,
@@ -864,7 +864,7 @@ impl crate::apple::plist::ToPlist for InstallMediaResponse {
         if let Some(v) = &self.state {
             w.entry("State", v)?;
         }
-        if let Some(v) = &self.i_tunes_store_id {
+        if let Some(v) = &self.itunes_store_id {
             w.entry("iTunesStoreID", v)?;
         }
         self.unknown_keys.write_entries(w)?;

@@ -122,7 +122,7 @@ impl crate::apple::plist::ToPlist for ManagedMediaList {
 pub struct ManagedMediaListBooksItem {
     /// `iTunesStoreID`: `<integer>`, required by the schema; optional here because devices on older OS versions omit it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub i_tunes_store_id: Option<i64>,
+    pub itunes_store_id: Option<i64>,
     /// `State`: `<string>`, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<String>,
@@ -155,7 +155,7 @@ impl ManagedMediaListBooksItem {
     #[must_use]
     pub fn new() -> Self {
         ManagedMediaListBooksItem {
-            i_tunes_store_id: None,
+            itunes_store_id: None,
             state: None,
             persistent_id: None,
             kind: None,
@@ -246,7 +246,7 @@ impl crate::apple::plist::FromPlist for ManagedMediaListBooksItem {
         de: &mut crate::apple::plist::Decoder<'a>,
     ) -> Result<Self, crate::DecodeError> {
         de.expect_dict(&first)?;
-        let mut f_i_tunes_store_id: Option<i64> = None;
+        let mut f_itunes_store_id: Option<i64> = None;
         let mut f_state: Option<String> = None;
         let mut f_persistent_id: Option<String> = None;
         let mut f_kind: Option<String> = None;
@@ -256,7 +256,7 @@ impl crate::apple::plist::FromPlist for ManagedMediaListBooksItem {
         let mut unknown_keys = crate::apple::plist::UnknownKeys::new();
         while let Some(key) = de.next_key()? {
             match &*key {
-                "iTunesStoreID" => de.field(&mut f_i_tunes_store_id, "iTunesStoreID")?,
+                "iTunesStoreID" => de.field(&mut f_itunes_store_id, "iTunesStoreID")?,
                 "State" => de.field(&mut f_state, "State")?,
                 "PersistentID" => de.field(&mut f_persistent_id, "PersistentID")?,
                 "Kind" => de.field(&mut f_kind, "Kind")?,
@@ -267,7 +267,7 @@ impl crate::apple::plist::FromPlist for ManagedMediaListBooksItem {
             }
         }
         Ok(ManagedMediaListBooksItem {
-            i_tunes_store_id: f_i_tunes_store_id,
+            itunes_store_id: f_itunes_store_id,
             state: f_state,
             persistent_id: f_persistent_id,
             kind: f_kind,
@@ -300,7 +300,7 @@ impl crate::apple::plist::ToPlist for ManagedMediaListBooksItem {
         if let Some(v) = &self.version {
             w.entry("Version", v)?;
         }
-        if let Some(v) = &self.i_tunes_store_id {
+        if let Some(v) = &self.itunes_store_id {
             w.entry("iTunesStoreID", v)?;
         }
         self.unknown_keys.write_entries(w)?;

@@ -82,7 +82,7 @@ pub struct RemoveMedia {
     pub media_type: RemoveMediaMediaType,
     /// `iTunesStoreID`: `<string>`, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub i_tunes_store_id: Option<String>,
+    pub itunes_store_id: Option<String>,
     /// `PersistentID`: `<string>`, optional.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub persistent_id: Option<String>,
@@ -104,7 +104,7 @@ impl RemoveMedia {
     pub fn new(media_type: RemoveMediaMediaType) -> Self {
         RemoveMedia {
             media_type,
-            i_tunes_store_id: None,
+            itunes_store_id: None,
             persistent_id: None,
             unknown_keys: crate::apple::plist::Dictionary::new(),
         }
@@ -191,14 +191,14 @@ impl crate::apple::plist::FromPlist for RemoveMedia {
     ) -> Result<Self, crate::DecodeError> {
         de.expect_dict(&first)?;
         let mut f_media_type: Option<RemoveMediaMediaType> = None;
-        let mut f_i_tunes_store_id: Option<String> = None;
+        let mut f_itunes_store_id: Option<String> = None;
         let mut f_persistent_id: Option<String> = None;
         let mut tag: Option<String> = None;
         let mut unknown_keys = crate::apple::plist::UnknownKeys::new();
         while let Some(key) = de.next_key()? {
             match &*key {
                 "MediaType" => de.field(&mut f_media_type, "MediaType")?,
-                "iTunesStoreID" => de.field(&mut f_i_tunes_store_id, "iTunesStoreID")?,
+                "iTunesStoreID" => de.field(&mut f_itunes_store_id, "iTunesStoreID")?,
                 "PersistentID" => de.field(&mut f_persistent_id, "PersistentID")?,
                 "RequestType" => de.field(&mut tag, "RequestType")?,
                 _ => de.unknown(&mut unknown_keys, key)?,
@@ -207,7 +207,7 @@ impl crate::apple::plist::FromPlist for RemoveMedia {
         crate::apple::plist::check_tag(tag.as_deref(), "RequestType", "RemoveMedia")?;
         Ok(RemoveMedia {
             media_type: crate::apple::plist::required(f_media_type, "MediaType")?,
-            i_tunes_store_id: f_i_tunes_store_id,
+            itunes_store_id: f_itunes_store_id,
             persistent_id: f_persistent_id,
             unknown_keys: unknown_keys.into_dictionary(),
         })
@@ -222,7 +222,7 @@ impl crate::apple::plist::ToPlist for RemoveMedia {
             w.entry("PersistentID", v)?;
         }
         w.entry("RequestType", "RemoveMedia")?;
-        if let Some(v) = &self.i_tunes_store_id {
+        if let Some(v) = &self.itunes_store_id {
             w.entry("iTunesStoreID", v)?;
         }
         self.unknown_keys.write_entries(w)?;
