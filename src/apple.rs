@@ -10,6 +10,8 @@
 pub mod availability;
 pub mod checkin;
 pub mod command;
+#[cfg(feature = "apple-profiles")]
+pub mod enroll;
 pub mod errors;
 pub mod generated;
 pub mod plist;

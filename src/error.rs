@@ -337,6 +337,23 @@ pub enum BuildError {
         /// The profile's scope.
         scope: String,
     },
+    /// A value breaks a rule of the protocol (an enrollment profile's `ServerURL` that is not
+    /// https, a `Topic` that is not a push topic, impossible `AccessRights`).
+    #[error("{path}: {reason}")]
+    Invalid {
+        /// Key path.
+        path: String,
+        /// The rule.
+        reason: &'static str,
+    },
+    /// A certificate reference (a pinning UUID) names no certificate payload of the profile.
+    #[error("{path}: {uuid:?} names no certificate payload in the profile")]
+    CertificateNotFound {
+        /// Key path of the reference.
+        path: String,
+        /// The UUID.
+        uuid: String,
+    },
     /// Enrollment profile: `IdentityCertificateUUID` names no identity payload of the profile.
     #[error("IdentityCertificateUUID {uuid:?} names no identity payload in the profile")]
     IdentityNotFound {
