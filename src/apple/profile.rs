@@ -327,7 +327,10 @@ impl FromPlist for Profile {
                 }
                 "PayloadScope" => de.field(&mut p.payload_scope, "PayloadScope")?,
                 "PayloadRemovalDisallowed" => {
-                    de.field(&mut p.payload_removal_disallowed, "PayloadRemovalDisallowed")?;
+                    de.field(
+                        &mut p.payload_removal_disallowed,
+                        "PayloadRemovalDisallowed",
+                    )?;
                 }
                 "HasRemovalPasscode" => {
                     de.field(&mut p.has_removal_passcode, "HasRemovalPasscode")?;
@@ -568,11 +571,12 @@ fn validate(p: &Profile) -> Result<(), BuildError> {
             path: path.clone(),
             source,
         })?;
-        let value =
-            plist::from_slice::<Value>(&xml, &OWN_OUTPUT).map_err(|source| BuildError::Unreadable {
+        let value = plist::from_slice::<Value>(&xml, &OWN_OUTPUT).map_err(|source| {
+            BuildError::Unreadable {
                 path: path.clone(),
                 source,
-            })?;
+            }
+        })?;
         let Value::Dictionary(dict) = &value else {
             return Err(BuildError::WrongType {
                 path,
@@ -632,7 +636,13 @@ const OWN_OUTPUT: Limits = Limits::DEFAULT
 /// What a payload of an unknown type must still have: the common payload keys.
 const UNKNOWN_PAYLOAD_KEYS: &[KeyInfo] = &[
     KeyInfo::new("PayloadType", "<string>", true, true, Availability(&[])),
-    KeyInfo::new("PayloadIdentifier", "<string>", true, true, Availability(&[])),
+    KeyInfo::new(
+        "PayloadIdentifier",
+        "<string>",
+        true,
+        true,
+        Availability(&[]),
+    ),
     KeyInfo::new("PayloadUUID", "<string>", true, true, Availability(&[])),
     KeyInfo::new("PayloadVersion", "<integer>", true, true, Availability(&[])),
 ];
@@ -721,9 +731,7 @@ fn allowed(v: &Value, list: &[&str]) -> bool {
             let text = i.as_i128().to_string();
             list.contains(&text.as_str())
         }
-        Value::Real(r) => list
-            .iter()
-            .any(|a| a.parse::<f64>().is_ok_and(|x| x == *r)),
+        Value::Real(r) => list.iter().any(|a| a.parse::<f64>().is_ok_and(|x| x == *r)),
         // A rangelist on another type is not checked.
         _ => true,
     }

@@ -354,7 +354,10 @@ fn merge_profiles(docs: &[(String, Doc)]) -> Result<Profiles, String> {
             .payloadtype
             .clone()
             .ok_or_else(|| format!("{rel}: no payload.payloadtype"))?;
-        by_type.entry(ty).or_default().push((rel.clone(), doc.clone()));
+        by_type
+            .entry(ty)
+            .or_default()
+            .push((rel.clone(), doc.clone()));
     }
     let mut payloads = Vec::new();
     for (ty, mut files) in by_type {
@@ -391,7 +394,14 @@ fn merge_profiles(docs: &[(String, Doc)]) -> Result<Profiles, String> {
 
 /// Names `apple::profile` already uses for hand-written or imported items.
 const PROFILE_RESERVED: &[&str] = &[
-    "Profile", "Payload", "Dictionary", "Value", "Date", "Map", "Data", "Certificate",
+    "Profile",
+    "Payload",
+    "Dictionary",
+    "Value",
+    "Date",
+    "Map",
+    "Data",
+    "Certificate",
 ];
 
 /// A payload type's Rust name: the type without `com.apple.`, or the title for a type outside
@@ -411,7 +421,11 @@ fn payload_type_name_raw(tag: &str, title: &str) -> String {
     let source = tag.strip_prefix("com.apple.").unwrap_or(title);
     let mut out = String::new();
     for seg in source.split(|c: char| !c.is_ascii_alphanumeric()) {
-        if seg.len() > 1 && seg.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) {
+        if seg.len() > 1
+            && seg
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        {
             let mut cs = seg.chars();
             if let Some(f) = cs.next() {
                 out.push(f);
@@ -638,7 +652,11 @@ fn dispatch_profiles(code: &mut String, entries: &[Entry]) {
          \x20   pub fn uuid(&self) -> Option<&str> {{\n        match self {{"
     );
     for e in entries {
-        let _ = writeln!(code, "            Payload::{}(p) => Some(&p.payload_uuid),", e.ty);
+        let _ = writeln!(
+            code,
+            "            Payload::{}(p) => Some(&p.payload_uuid),",
+            e.ty
+        );
     }
     let _ = writeln!(
         code,

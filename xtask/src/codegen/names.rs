@@ -126,7 +126,10 @@ mod tests {
         assert_eq!(snake("type"), "type_");
         assert_eq!(snake("iTunesStoreID"), "itunes_store_id");
         assert_eq!(snake("dNSName"), "dns_name");
-        assert_eq!(snake("ServerURLPinningCertificateUUIDs"), "server_url_pinning_certificate_uuids");
+        assert_eq!(
+            snake("ServerURLPinningCertificateUUIDs"),
+            "server_url_pinning_certificate_uuids"
+        );
         assert_eq!(snake("UUIDsList"), "uuids_list");
         assert_eq!(camel("TokenParameters"), "TokenParameters");
         assert_eq!(
