@@ -48,12 +48,15 @@ use super::profile::{
 };
 use crate::BuildError;
 
-/// Flags of the MDM payload's `AccessRights` (combine with `|`).
-///
-/// Apple's rules, checked by [`EnrollmentProfileBuilder::build`]: the value is not zero, has no
-/// bit above [`APP_MANAGEMENT`], and [`PROFILE_INSTALL_REMOVE`] needs [`PROFILE_INSPECTION`],
-/// [`PROVISIONING_PROFILE_INSTALL_REMOVE`] needs [`PROVISIONING_PROFILE_INSPECTION`].
 pub mod access_rights {
+    //! Flags of the MDM payload's `AccessRights` (combine with `|`).
+    //!
+    //! Apple's rules, checked by
+    //! [`EnrollmentProfileBuilder::build`](super::EnrollmentProfileBuilder::build): the value is
+    //! not zero, has no bit above [`APP_MANAGEMENT`], [`PROFILE_INSTALL_REMOVE`] needs
+    //! [`PROFILE_INSPECTION`], and [`PROVISIONING_PROFILE_INSTALL_REMOVE`] needs
+    //! [`PROVISIONING_PROFILE_INSPECTION`].
+
     /// 1: inspect installed configuration profiles.
     pub const PROFILE_INSPECTION: i64 = 1;
     /// 2: install and remove configuration profiles.
