@@ -658,6 +658,482 @@ VALUE_BINARY = {
 }
 
 
+# Configuration profiles (the `profile` target): one or more payload types each, typed and
+# unknown, nested and recursive items, every top-level key, unknown keys at both levels.
+def profile(payloads: str, rest: str = "", ident: str = "com.example.seed") -> bytes:
+    return doc(f"""
+<dict>
+	<key>PayloadContent</key>
+	<array>
+{payloads.strip(chr(10))}
+	</array>
+	<key>PayloadDisplayName</key>
+	<string>Seed profile</string>
+	<key>PayloadIdentifier</key>
+	<string>{ident}</string>
+	<key>PayloadType</key>
+	<string>Configuration</string>
+	<key>PayloadUUID</key>
+	<string>3F2A6C10-0000-4000-8000-000000000001</string>
+	<key>PayloadVersion</key>
+	<integer>1</integer>
+{rest.strip(chr(10))}
+</dict>""")
+
+
+def common(ptype: str, n: int) -> str:
+    return f"""
+		<key>PayloadIdentifier</key>
+		<string>com.example.seed.p{n}</string>
+		<key>PayloadType</key>
+		<string>{ptype}</string>
+		<key>PayloadUUID</key>
+		<string>3F2A6C10-0000-4000-8000-0000000001{n:02d}</string>
+		<key>PayloadVersion</key>
+		<integer>1</integer>"""
+
+
+PROFILE = {
+    "webclip_user_scope.xml": profile(f"""
+		<dict>
+			<key>FullScreen</key>
+			<true/>
+			<key>IsRemovable</key>
+			<false/>
+			<key>Label</key>
+			<string>Intranet &amp; wiki</string>
+			<key>URL</key>
+			<string>https://intranet.example.com/?a=1&amp;b=2</string>
+			<key>Icon</key>
+			<data>iVBORw0KGgo=</data>{common("com.apple.webClip.managed", 1)}
+		</dict>""", """
+	<key>PayloadScope</key>
+	<string>User</string>
+	<key>PayloadRemovalDisallowed</key>
+	<false/>
+	<key>ConsentText</key>
+	<dict>
+		<key>default</key>
+		<string>Install the intranet clip?</string>
+		<key>de-CH</key>
+		<string>Intranet-Verknüpfung installieren?</string>
+	</dict>
+	<key>RemovalDate</key>
+	<date>2030-01-01T00:00:00Z</date>
+	<key>TargetDeviceType</key>
+	<integer>5</integer>"""),
+    "enroll_scep_mdm.xml": profile(f"""
+		<dict>
+			<key>PayloadContent</key>
+			<dict>
+				<key>Challenge</key>
+				<string>seed-challenge</string>
+				<key>Key Type</key>
+				<string>RSA</string>
+				<key>Key Usage</key>
+				<integer>5</integer>
+				<key>Keysize</key>
+				<integer>2048</integer>
+				<key>Subject</key>
+				<array>
+					<array>
+						<array>
+							<string>O</string>
+							<string>Example</string>
+						</array>
+					</array>
+					<array>
+						<array>
+							<string>CN</string>
+							<string>seed device</string>
+						</array>
+					</array>
+				</array>
+				<key>SubjectAltName</key>
+				<dict>
+					<key>dNSName</key>
+					<string>device.example.com</string>
+				</dict>
+				<key>URL</key>
+				<string>https://scep.example.com/scep</string>
+			</dict>{common("com.apple.security.scep", 1)}
+		</dict>
+		<dict>
+			<key>AccessRights</key>
+			<integer>8191</integer>
+			<key>CheckInURL</key>
+			<string>https://mdm.example.com/checkin</string>
+			<key>CheckOutWhenRemoved</key>
+			<true/>
+			<key>IdentityCertificateUUID</key>
+			<string>3F2A6C10-0000-4000-8000-000000000101</string>
+			<key>ServerCapabilities</key>
+			<array>
+				<string>com.apple.mdm.per-user-connections</string>
+				<string>com.apple.mdm.bootstraptoken</string>
+			</array>
+			<key>ServerURL</key>
+			<string>https://mdm.example.com/mdm</string>
+			<key>SignMessage</key>
+			<true/>
+			<key>Topic</key>
+			<string>{TOPIC}</string>{common("com.apple.mdm", 2)}
+		</dict>""", """
+	<key>PayloadScope</key>
+	<string>System</string>"""),
+    "wifi_eap.xml": profile(f"""
+		<dict>
+			<key>AutoJoin</key>
+			<true/>
+			<key>EAPClientConfiguration</key>
+			<dict>
+				<key>AcceptEAPTypes</key>
+				<array>
+					<integer>13</integer>
+					<integer>25</integer>
+				</array>
+				<key>TLSTrustedServerNames</key>
+				<array>
+					<string>radius.example.com</string>
+				</array>
+				<key>UserName</key>
+				<string>seed</string>
+			</dict>
+			<key>EncryptionType</key>
+			<string>WPA2</string>
+			<key>HIDDEN_NETWORK</key>
+			<false/>
+			<key>ProxyType</key>
+			<string>None</string>
+			<key>SSID_STR</key>
+			<string>Example Corp</string>{common("com.apple.wifi.managed", 1)}
+		</dict>"""),
+    "restrictions_passcode.xml": profile(f"""
+		<dict>
+			<key>allowCamera</key>
+			<false/>
+			<key>allowAirDrop</key>
+			<true/>
+			<key>ratingApps</key>
+			<integer>1000</integer>
+			<key>safariAcceptCookies</key>
+			<real>1.5</real>
+			<key>forceAutomaticDateAndTime</key>
+			<true/>{common("com.apple.applicationaccess", 1)}
+		</dict>
+		<dict>
+			<key>allowSimple</key>
+			<false/>
+			<key>maxFailedAttempts</key>
+			<integer>6</integer>
+			<key>minLength</key>
+			<integer>8</integer>
+			<key>maxPINAgeInDays</key>
+			<integer>90</integer>{common("com.apple.mobiledevice.passwordpolicy", 2)}
+		</dict>"""),
+    "homescreen_recursive.xml": profile(f"""
+		<dict>
+			<key>Dock</key>
+			<array>
+				<dict>
+					<key>BundleID</key>
+					<string>com.apple.mobilesafari</string>
+					<key>Type</key>
+					<string>App</string>
+				</dict>
+			</array>
+			<key>Pages</key>
+			<array>
+				<array>
+					<dict>
+						<key>DisplayName</key>
+						<string>Work</string>
+						<key>Pages</key>
+						<array>
+							<array>
+								<dict>
+									<key>BundleID</key>
+									<string>com.example.mail</string>
+									<key>Type</key>
+									<string>App</string>
+								</dict>
+								<dict>
+									<key>DisplayName</key>
+									<string>Inner</string>
+									<key>Pages</key>
+									<array>
+										<array>
+											<dict>
+												<key>Type</key>
+												<string>WebClip</string>
+												<key>URL</key>
+												<string>https://wiki.example.com</string>
+											</dict>
+										</array>
+									</array>
+									<key>Type</key>
+									<string>Folder</string>
+								</dict>
+							</array>
+						</array>
+						<key>Type</key>
+						<string>Folder</string>
+					</dict>
+				</array>
+			</array>{common("com.apple.homescreenlayout", 1)}
+		</dict>"""),
+    "appaccess_subapps.xml": profile(f"""
+		<dict>
+			<key>familyControlsEnabled</key>
+			<true/>
+			<key>pathBlackList</key>
+			<array>
+				<string>/Applications/Chess.app</string>
+			</array>
+			<key>whiteList</key>
+			<array>
+				<dict>
+					<key>appID</key>
+					<data>+t4DTE9M8sE=</data>
+					<key>bundleID</key>
+					<string>com.example.suite</string>
+					<key>displayName</key>
+					<string>Suite</string>
+					<key>subApps</key>
+					<array>
+						<dict>
+							<key>appID</key>
+							<data>AQID</data>
+							<key>bundleID</key>
+							<string>com.example.suite.helper</string>
+							<key>disabled</key>
+							<false/>
+							<key>subApps</key>
+							<array>
+								<dict>
+									<key>appID</key>
+									<data>BAUG</data>
+									<key>bundleID</key>
+									<string>com.example.suite.helper.agent</string>
+								</dict>
+							</array>
+						</dict>
+					</array>
+				</dict>
+			</array>{common("com.apple.applicationaccess.new", 1)}
+		</dict>"""),
+    "tcc_dns_prefs.xml": profile(f"""
+		<dict>
+			<key>Services</key>
+			<dict>
+				<key>Camera</key>
+				<array>
+					<dict>
+						<key>Allowed</key>
+						<false/>
+						<key>CodeRequirement</key>
+						<string>identifier "com.example.app" and anchor apple generic</string>
+						<key>Identifier</key>
+						<string>com.example.app</string>
+						<key>IdentifierType</key>
+						<string>bundleID</string>
+					</dict>
+				</array>
+			</dict>{common("com.apple.TCC.configuration-profile-policy", 1)}
+		</dict>
+		<dict>
+			<key>DNSSettings</key>
+			<dict>
+				<key>DNSProtocol</key>
+				<string>HTTPS</string>
+				<key>ServerAddresses</key>
+				<array>
+					<string>192.0.2.53</string>
+					<string>2001:db8::53</string>
+				</array>
+				<key>ServerURL</key>
+				<string>https://dns.example.com/dns-query</string>
+			</dict>
+			<key>ProhibitDisablement</key>
+			<false/>{common("com.apple.dnsSettings.managed", 2)}
+		</dict>
+		<dict>
+			<key>PayloadContent</key>
+			<dict>
+				<key>com.example.app</key>
+				<dict>
+					<key>Forced</key>
+					<array>
+						<dict>
+							<key>mcx_preference_settings</key>
+							<dict>
+								<key>ServerURL</key>
+								<string>https://app.example.com</string>
+								<key>Retries</key>
+								<integer>3</integer>
+							</dict>
+						</dict>
+					</array>
+				</dict>
+			</dict>{common("com.apple.ManagedClient.preferences", 3)}
+		</dict>""", """
+	<key>PayloadScope</key>
+	<string>System</string>"""),
+    # An unknown payload type with every value type, unknown keys at both levels, keys out of
+    # the writer's order.
+    "unknown_payload_and_keys.xml": doc("""
+<dict>
+	<key>ZFuture</key>
+	<array>
+		<integer>-9223372036854775808</integer>
+		<integer>18446744073709551615</integer>
+		<real>-0.5</real>
+		<date>1999-12-31T23:59:59Z</date>
+	</array>
+	<key>PayloadVersion</key>
+	<integer>1</integer>
+	<key>PayloadUUID</key>
+	<string>3F2A6C10-0000-4000-8000-000000000002</string>
+	<key>PayloadType</key>
+	<string>Configuration</string>
+	<key>PayloadContent</key>
+	<array>
+		<dict>
+			<key>Setting</key>
+			<dict>
+				<key>Blob</key>
+				<data>AAECAwQFBgc=</data>
+				<key>Flag</key>
+				<true/>
+			</dict>
+			<key>PayloadType</key>
+			<string>com.example.vendor.settings</string>
+			<key>PayloadVersion</key>
+			<integer>1</integer>
+			<key>PayloadIdentifier</key>
+			<string>com.example.seed.vendor</string>
+			<key>PayloadUUID</key>
+			<string>3F2A6C10-0000-4000-8000-000000000201</string>
+		</dict>
+		<dict>
+			<key>Label</key>
+			<string>Docs</string>
+			<key>URL</key>
+			<string>https://docs.example.com</string>
+			<key>FutureClipKey</key>
+			<string>kept</string>
+			<key>PayloadType</key>
+			<string>com.apple.webClip.managed</string>
+			<key>PayloadVersion</key>
+			<integer>1</integer>
+			<key>PayloadIdentifier</key>
+			<string>com.example.seed.clip</string>
+			<key>PayloadUUID</key>
+			<string>3F2A6C10-0000-4000-8000-000000000202</string>
+		</dict>
+	</array>
+	<key>PayloadIdentifier</key>
+	<string>com.example.seed.unknown</string>
+	<key>AFuture</key>
+	<string>a &lt;kept&gt; key</string>
+</dict>"""),
+    "encrypted.xml": doc("""
+<dict>
+	<key>EncryptedPayloadContent</key>
+	<data>
+	MIAGCSqGSIb3DQEHA6CAMIACAQAxggEbMIIBFwIBADB/MHIxCzAJBgNVBAYTAlVT
+	</data>
+	<key>IsEncrypted</key>
+	<true/>
+	<key>HasRemovalPasscode</key>
+	<true/>
+	<key>PayloadIdentifier</key>
+	<string>com.example.seed.sealed</string>
+	<key>PayloadType</key>
+	<string>Configuration</string>
+	<key>PayloadUUID</key>
+	<string>3F2A6C10-0000-4000-8000-000000000003</string>
+	<key>PayloadVersion</key>
+	<integer>1</integer>
+	<key>PayloadExpirationDate</key>
+	<date>2031-06-30T12:00:00Z</date>
+	<key>DurationUntilRemoval</key>
+	<real>86400</real>
+</dict>"""),
+    # Compact: a BOM, no DOCTYPE, a comment, a CDATA section, a padded key.
+    "compact_bom.xml": (
+        "\ufeff<?xml version=\"1.0\" encoding=\"UTF-8\"?><plist version=\"1.0\"><dict>"
+        "<!-- compact --><key> PayloadType </key><string>Configuration</string>"
+        "<key>PayloadIdentifier</key><string>com.example.seed.compact</string>"
+        "<key>PayloadUUID</key><string><![CDATA[3F2A6C10-0000-4000-8000-000000000004]]></string>"
+        "<key>PayloadVersion</key><integer>1</integer><key>PayloadContent</key><array><dict>"
+        "<key>PayloadType</key><string>com.apple.security.root</string>"
+        "<key>PayloadIdentifier</key><string>com.example.seed.root</string>"
+        "<key>PayloadUUID</key><string>3F2A6C10-0000-4000-8000-000000000401</string>"
+        "<key>PayloadVersion</key><integer>1</integer>"
+        "<key>PayloadContent</key><data>MIIBszCCAVmgAwIBAgIUZXhhbXBsZQ==</data>"
+        "</dict></array></dict></plist>"
+    ).encode("utf-8"),
+}
+
+PROFILE_BINARY = {
+    "enroll.bplist": {
+        "PayloadContent": [
+            {
+                "PayloadContent": {"URL": "https://scep.example.com/scep", "Keysize": 2048,
+                                   "Subject": [[["CN", "bin"]]]},
+                "PayloadIdentifier": "com.example.seed.bin.scep",
+                "PayloadType": "com.apple.security.scep",
+                "PayloadUUID": "3F2A6C10-0000-4000-8000-000000000501",
+                "PayloadVersion": 1,
+            },
+            {
+                "IdentityCertificateUUID": "3F2A6C10-0000-4000-8000-000000000501",
+                "ServerURL": "https://mdm.example.com/mdm",
+                "Topic": TOPIC,
+                "AccessRights": 8191,
+                "PayloadIdentifier": "com.example.seed.bin.mdm",
+                "PayloadType": "com.apple.mdm",
+                "PayloadUUID": "3F2A6C10-0000-4000-8000-000000000502",
+                "PayloadVersion": 1,
+            },
+        ],
+        "PayloadIdentifier": "com.example.seed.bin",
+        "PayloadType": "Configuration",
+        "PayloadUUID": "3F2A6C10-0000-4000-8000-000000000005",
+        "PayloadVersion": 1,
+    },
+    "mixed.bplist": {
+        "PayloadType": "Configuration",
+        "PayloadVersion": 1,
+        "PayloadIdentifier": "com.example.seed.mixed",
+        "PayloadUUID": "3F2A6C10-0000-4000-8000-000000000006",
+        "RemovalDate": datetime.datetime(2029, 2, 3, 4, 5, 6),
+        "PayloadContent": [
+            {
+                "PayloadType": "com.example.bin.custom",
+                "PayloadIdentifier": "com.example.seed.mixed.custom",
+                "PayloadUUID": "3F2A6C10-0000-4000-8000-000000000601",
+                "PayloadVersion": 1,
+                "When": datetime.datetime(2001, 1, 1, 0, 0, 0, 500000),
+                "Blob": b"\x00\x01\xfe\xff",
+                "Ratio": 0.125,
+                "Uid": plistlib.UID(7),
+            },
+            {
+                "PayloadType": "com.apple.webClip.managed",
+                "PayloadIdentifier": "com.example.seed.mixed.clip",
+                "PayloadUUID": "3F2A6C10-0000-4000-8000-000000000602",
+                "PayloadVersion": 1,
+                "URL": "https://ünïcödé.example.com",
+                "Label": "Ünïcödé ✓",
+            },
+        ],
+        "ZUnknownTop": {"nested": [True, False]},
+    },
+}
+
+
 def write(target: str, name: str, content: bytes) -> None:
     d = os.path.join(SEEDS, target)
     os.makedirs(d, exist_ok=True)
@@ -703,6 +1179,10 @@ def main() -> None:
     }
     for name, content in mix.items():
         write("roundtrip", name, content)
+    for name, content in PROFILE.items():
+        write("profile", name, content)
+    for name, obj in PROFILE_BINARY.items():
+        write("profile", name, binary(obj))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-//! Corpus test: every Apple check-in message and command report captured from real devices and
-//! peers (`../shared/fixtures`, listed in `MANIFEST.tsv`) decodes with the facts the manifest
-//! expects, re-encodes without loss, and the deliberately malformed plist files get typed errors.
+//! Corpus test: every Apple check-in message, command report and (unsigned) configuration profile
+//! captured from real devices and peers (`../shared/fixtures`, listed in `MANIFEST.tsv`) decodes
+//! with the facts the manifest expects, re-encodes without loss, and the deliberately malformed
+//! plist files get typed errors.
 //!
 //! Run with `MDMKIT_CORPUS=../shared/fixtures cargo test --test corpus`. Without the variable
 //! the test says it was skipped (the fixtures are other projects' data and are not committed).
@@ -16,6 +17,7 @@ use mdmkit::DecodeErrorKind;
 use mdmkit::apple::Inbound;
 use mdmkit::apple::checkin::CheckinMessage;
 use mdmkit::apple::plist::{Dictionary, Value};
+use mdmkit::apple::profile::{CONFIGURATION, Payload, PayloadTypeInfo, Profile};
 use mdmkit::apple::report::CommandReport;
 use std::path::{Path, PathBuf};
 
@@ -291,6 +293,86 @@ fn typed_body(file: &str, r: &CommandReport) {
     TYPED.with(|c| c.set(c.get() + 1));
 }
 
+/// A configuration profile (`apple-profile` rows): the manifest's `PayloadType`,
+/// `PayloadIdentifier` and `N payloads: type, type` facts hold; payloads of Apple's schema types
+/// decode typed, others as `Payload::Unknown`; the profile re-encodes to the same plist and
+/// decodes back equal, from XML, from a binary plist and from JSON; and it passes `validate`.
+fn profile(file: &str, bytes: &[u8], facts: &[String]) {
+    let p = Profile::from_slice(bytes)
+        .unwrap_or_else(|e| panic!("{file}: {e} (kind {:?}, path {})", e.kind(), e.path()));
+    let original = Value::from_xml(bytes).unwrap();
+    let top = original.as_dictionary().unwrap();
+    for fact in facts {
+        if let Some(t) = fact.strip_prefix("PayloadType=") {
+            assert_eq!(
+                t.trim(),
+                CONFIGURATION,
+                "{file}: a profile is a Configuration"
+            );
+            assert_eq!(
+                top.get("PayloadType").and_then(Value::as_str),
+                Some(CONFIGURATION),
+                "{file}"
+            );
+        } else if let Some(id) = fact.strip_prefix("PayloadIdentifier=") {
+            assert_eq!(p.payload_identifier, id.trim(), "{file}: PayloadIdentifier");
+        } else if let Some((n, types)) = fact.split_once(" payloads: ") {
+            let n: usize = n
+                .trim()
+                .parse()
+                .unwrap_or_else(|_| panic!("{file}: {fact}"));
+            assert_eq!(p.payload_content.len(), n, "{file}: payload count");
+            let want: Vec<&str> = types.split(", ").map(str::trim).collect();
+            let got: Vec<&str> = p
+                .payload_content
+                .iter()
+                .map(Payload::payload_type)
+                .collect();
+            assert_eq!(got, want, "{file}: payload types");
+            for payload in &p.payload_content {
+                let t = payload.payload_type();
+                let known = PayloadTypeInfo::find(t).is_some();
+                assert_eq!(
+                    matches!(payload, Payload::Unknown(_)),
+                    !known,
+                    "{file}: {t} is Unknown iff not in the schema"
+                );
+                assert_eq!(payload.info().is_some(), known, "{file}: {t}");
+            }
+        } else {
+            panic!("{file}: unknown fact form {fact:?}");
+        }
+    }
+    // Lossless: what the typed profile writes is the original plist (key order aside), and it
+    // decodes back to the same profile.
+    let xml = p.to_xml().unwrap();
+    let written = Value::from_xml(&xml).unwrap();
+    assert_eq!(
+        normalize(&written),
+        normalize(&original),
+        "{file}: re-encoded plist differs from the original"
+    );
+    assert_eq!(Profile::from_slice(&xml).unwrap(), p, "{file}: round trip");
+    let mut bin = Vec::new();
+    plist::Value::from(original.clone())
+        .to_writer_binary(&mut bin)
+        .unwrap();
+    assert_eq!(Profile::from_slice(&bin).unwrap(), p, "{file}: binary form");
+    let json = serde_json::to_string(&p).unwrap();
+    assert_eq!(
+        serde_json::from_str::<Profile>(&json).unwrap(),
+        p,
+        "{file}: JSON round trip"
+    );
+    // Real profiles keep the rules the builder checks.
+    p.validate()
+        .unwrap_or_else(|e| panic!("{file}: validate: {e:?}"));
+    println!(
+        "{file}: profile, {} payloads, valid",
+        p.payload_content.len()
+    );
+}
+
 thread_local! {
     static TYPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
@@ -351,7 +433,7 @@ fn corpus() {
         return;
     };
     let rows = manifest(&dir);
-    let (mut checkins, mut reports, mut edges) = (0, 0, 0);
+    let (mut checkins, mut reports, mut edges, mut profiles) = (0, 0, 0, 0);
     for row in &rows {
         let path = dir.join("files").join(&row.file);
         let bytes = || std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -364,6 +446,10 @@ fn corpus() {
                 report(&row.file, &bytes(), &row.facts);
                 reports += 1;
             }
+            "apple-profile" => {
+                profile(&row.file, &bytes(), &row.facts);
+                profiles += 1;
+            }
             "other" if row.file.starts_with("plist-xml-") => {
                 plist_edge(&row.file, &bytes(), &row.note);
                 edges += 1;
@@ -374,11 +460,11 @@ fn corpus() {
     let typed = TYPED.with(std::cell::Cell::get);
     println!(
         "corpus: {checkins} check-in messages, {reports} command reports ({typed} with typed \
-         response bodies), {edges} plist edge cases"
+         response bodies), {profiles} configuration profiles, {edges} plist edge cases"
     );
     assert!(typed >= 15, "typed response bodies: {typed}");
     assert!(
-        checkins >= 7 && reports >= 18 && edges >= 10,
-        "manifest shrank: {checkins}/{reports}/{edges}"
+        checkins >= 7 && reports >= 18 && edges >= 10 && profiles >= 5,
+        "manifest shrank: {checkins}/{reports}/{edges}/{profiles}"
     );
 }
