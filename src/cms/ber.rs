@@ -63,7 +63,9 @@ impl BerErrorKind {
             BerErrorKind::IndefinitePrimitive => "indefinite length on a primitive element",
             BerErrorKind::BadTag => "malformed tag",
             BerErrorKind::LengthExceedsParent => "element longer than its parent",
-            BerErrorKind::BadOctetStringChunk => "constructed octet string holds a non-octet-string",
+            BerErrorKind::BadOctetStringChunk => {
+                "constructed octet string holds a non-octet-string"
+            }
             BerErrorKind::TrailingData => "trailing data",
             BerErrorKind::DepthExceeded => "nesting too deep",
             BerErrorKind::NotDer => "length not in der form",
@@ -112,10 +114,10 @@ fn read_header(input: &[u8], pos: usize, bound: usize) -> Result<Header, BerErro
         if i >= bound {
             return err(BerErrorKind::Truncated, pos);
         }
-        input
-            .get(i)
-            .copied()
-            .ok_or(BerError { kind: BerErrorKind::Truncated, offset: pos })
+        input.get(i).copied().ok_or(BerError {
+            kind: BerErrorKind::Truncated,
+            offset: pos,
+        })
     };
     let first = byte(pos)?;
     let constructed = first & 0x20 != 0;
@@ -165,8 +167,10 @@ fn read_header(input: &[u8], pos: usize, bound: usize) -> Result<Header, BerErro
                 i += 1;
                 value = (value << 8) | u64::from(b);
             }
-            let len = usize::try_from(value)
-                .map_err(|_| BerError { kind: BerErrorKind::LengthOverflow, offset: pos })?;
+            let len = usize::try_from(value).map_err(|_| BerError {
+                kind: BerErrorKind::LengthOverflow,
+                offset: pos,
+            })?;
             Len::Definite {
                 len,
                 minimal: !leading_zero && len >= 0x80,
@@ -176,7 +180,12 @@ fn read_header(input: &[u8], pos: usize, bound: usize) -> Result<Header, BerErro
     if first == 0 {
         // Tag 0 is end-of-contents: only `00 00`, and only where the caller looks for it.
         return err(
-            if len == (Len::Definite { len: 0, minimal: true }) {
+            if len
+                == (Len::Definite {
+                    len: 0,
+                    minimal: true,
+                })
+            {
                 BerErrorKind::UnexpectedEndOfContents
             } else {
                 BerErrorKind::BadTag
@@ -281,13 +290,17 @@ impl<'a> Walker<'a> {
         let offset = self.pos;
         let h = read_header(self.input, offset, bound)?;
         let content_start = offset + h.header_len;
-        let ident = self.input.get(offset..offset + h.ident_len).unwrap_or_default();
+        let ident = self
+            .input
+            .get(offset..offset + h.ident_len)
+            .unwrap_or_default();
         let (end, rewrite) = match h.len {
             Len::Indefinite => (None, true),
             Len::Definite { len, minimal } => {
-                let end = content_start
-                    .checked_add(len)
-                    .ok_or(BerError { kind: BerErrorKind::LengthOverflow, offset })?;
+                let end = content_start.checked_add(len).ok_or(BerError {
+                    kind: BerErrorKind::LengthOverflow,
+                    offset,
+                })?;
                 if end > bound {
                     return err(
                         if bound == self.input.len() {
@@ -356,8 +369,10 @@ fn write_len(out: &mut Vec<u8>, len: usize) {
 }
 
 fn add(a: usize, b: usize, offset: usize) -> Result<usize, BerError> {
-    a.checked_add(b)
-        .ok_or(BerError { kind: BerErrorKind::LengthOverflow, offset })
+    a.checked_add(b).ok_or(BerError {
+        kind: BerErrorKind::LengthOverflow,
+        offset,
+    })
 }
 
 /// Frame of the sizing pass.
@@ -434,7 +449,11 @@ fn size_pass(
                 let size = if parent_flatten {
                     frame.out_len
                 } else {
-                    add(frame.ident_len + len_len(frame.out_len), frame.out_len, walker.pos)?
+                    add(
+                        frame.ident_len + len_len(frame.out_len),
+                        frame.out_len,
+                        walker.pos,
+                    )?
                 };
                 (size, walker.pos)
             }
@@ -606,7 +625,9 @@ mod tests {
     use super::*;
 
     fn norm(input: &[u8]) -> Result<Vec<u8>, BerErrorKind> {
-        normalize(input, 32).map(|c| c.into_owned()).map_err(|e| e.kind)
+        normalize(input, 32)
+            .map(|c| c.into_owned())
+            .map_err(|e| e.kind)
     }
 
     #[test]
@@ -624,7 +645,9 @@ mod tests {
         ];
         assert_eq!(
             norm(&ber).unwrap(),
-            vec![0x30, 0x09, 0x30, 0x03, 0x02, 0x01, 0x05, 0x04, 0x02, b'a', b'b']
+            vec![
+                0x30, 0x09, 0x30, 0x03, 0x02, 0x01, 0x05, 0x04, 0x02, b'a', b'b'
+            ]
         );
     }
 
@@ -684,7 +707,10 @@ mod tests {
             norm(&[0x30, 0x02, 0x00, 0x00]),
             Err(BerErrorKind::UnexpectedEndOfContents)
         );
-        assert_eq!(norm(&[0x00, 0x00]), Err(BerErrorKind::UnexpectedEndOfContents));
+        assert_eq!(
+            norm(&[0x00, 0x00]),
+            Err(BerErrorKind::UnexpectedEndOfContents)
+        );
         assert_eq!(norm(&[0x00, 0x01, 0x00]), Err(BerErrorKind::BadTag));
     }
 
@@ -796,7 +822,10 @@ mod tests {
             BerErrorKind::NotDer
         );
         assert_eq!(
-            DerReader::new(&[0x04, 0x81, 0x01, 0]).read().unwrap_err().kind,
+            DerReader::new(&[0x04, 0x81, 0x01, 0])
+                .read()
+                .unwrap_err()
+                .kind,
             BerErrorKind::NotDer
         );
     }

@@ -58,7 +58,9 @@ impl Certificate {
     /// certificate (the decoder's error is the `source()`, its byte offset the `offset()`).
     pub fn from_der(der: &[u8]) -> Result<Certificate, DecodeError> {
         if der.len() > MAX_CERTIFICATE_BYTES {
-            return Err(decode_error(DecodeErrorKind::LimitExceeded(Limit::InputBytes)));
+            return Err(decode_error(DecodeErrorKind::LimitExceeded(
+                Limit::InputBytes,
+            )));
         }
         Certificate::from_bytes(Bytes::copy_from_slice(der))
     }
@@ -217,7 +219,12 @@ impl Certificate {
     /// The subject key identifier extension's value, if present and well formed.
     pub(crate) fn subject_key_identifier(&self) -> Option<Vec<u8>> {
         use x509_cert::ext::pkix::SubjectKeyIdentifier;
-        match self.inner.parsed.tbs_certificate.get::<SubjectKeyIdentifier>() {
+        match self
+            .inner
+            .parsed
+            .tbs_certificate
+            .get::<SubjectKeyIdentifier>()
+        {
             Ok(Some((_, ski))) => Some(ski.0.as_bytes().to_vec()),
             _ => None,
         }
@@ -226,7 +233,9 @@ impl Certificate {
 
 fn pem_text(pem: &[u8]) -> Result<&str, DecodeError> {
     if pem.len() > MAX_PEM_BYTES {
-        return Err(decode_error(DecodeErrorKind::LimitExceeded(Limit::InputBytes)));
+        return Err(decode_error(DecodeErrorKind::LimitExceeded(
+            Limit::InputBytes,
+        )));
     }
     std::str::from_utf8(pem).map_err(|_| decode_error(DecodeErrorKind::InvalidUtf8))
 }

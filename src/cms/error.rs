@@ -179,10 +179,7 @@ impl VerifyError {
     }
 
     pub(crate) fn der(what: &'static str, e: x509_cert::der::Error) -> Self {
-        let offset = e
-            .position()
-            .map(u32::from)
-            .map(u64::from);
+        let offset = e.position().map(u32::from).map(u64::from);
         VerifyError::Malformed {
             what,
             offset,

@@ -106,11 +106,18 @@ pub(crate) fn signed_data<'a>(
 
     let encap = expect(&mut sd, SEQUENCE, "encapsulated content info")?;
     let mut e = encap.reader();
-    let econtent_type = oid(&expect(&mut e, OID, "encapsulated content type")?, "content type")?;
+    let econtent_type = oid(
+        &expect(&mut e, OID, "encapsulated content type")?,
+        "content type",
+    )?;
     let econtent = match optional(&mut e, CTX0)? {
         Some(explicit) => {
             let mut inner = explicit.reader();
-            let os = expect(&mut inner, OCTET_STRING, "encapsulated content is not an octet string")?;
+            let os = expect(
+                &mut inner,
+                OCTET_STRING,
+                "encapsulated content is not an octet string",
+            )?;
             end(&inner, "trailing data in encapsulated content")?;
             Some(os.content)
         }
@@ -148,7 +155,11 @@ pub(crate) fn signed_data<'a>(
     expect(&mut s, SEQUENCE, "signer digest algorithm")?;
     let signed_attrs = optional(&mut s, CTX0)?;
     if let Some(attrs) = &signed_attrs {
-        count(attrs, limits.max_signed_attributes, CmsLimit::SignedAttributes)?;
+        count(
+            attrs,
+            limits.max_signed_attributes,
+            CmsLimit::SignedAttributes,
+        )?;
     }
 
     Ok(SignedParts {

@@ -43,7 +43,9 @@ impl<'a> Iterator for Blocks<'a> {
             return Some(Err(PemError::Unterminated));
         };
         let label = after_begin.get(..label_end).unwrap_or_default();
-        let body_and_rest = after_begin.get(label_end + DASHES.len()..).unwrap_or_default();
+        let body_and_rest = after_begin
+            .get(label_end + DASHES.len()..)
+            .unwrap_or_default();
         let Some(end) = body_and_rest.find(END) else {
             self.rest = "";
             return Some(Err(PemError::Unterminated));
@@ -97,7 +99,10 @@ mod tests {
         let text = format!("junk\n{pem}more\n-----BEGIN X-----\nAAEC\n-----END X-----\n");
         let got: Vec<_> = blocks(&text).map(Result::unwrap).collect();
         assert_eq!(got.len(), 2);
-        assert_eq!((got[0].label, got[0].der.as_slice()), ("CERTIFICATE", &[1, 2, 3, 250][..]));
+        assert_eq!(
+            (got[0].label, got[0].der.as_slice()),
+            ("CERTIFICATE", &[1, 2, 3, 250][..])
+        );
         assert_eq!((got[1].label, got[1].der.as_slice()), ("X", &[0, 1, 2][..]));
         assert!(matches!(
             blocks("-----BEGIN A-----\nAA==\n").next(),

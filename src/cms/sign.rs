@@ -118,10 +118,7 @@ impl Signer {
         let family = match key.id() {
             Id::RSA => KeyFamily::Rsa,
             Id::EC => {
-                let curve = key
-                    .ec_key()
-                    .ok()
-                    .and_then(|ec| ec.group().curve_name());
+                let curve = key.ec_key().ok().and_then(|ec| ec.group().curve_name());
                 match curve {
                     Some(Nid::X9_62_PRIME256V1 | Nid::SECP384R1) => KeyFamily::Ec,
                     _ => return Err(SignError::UnsupportedKey),
@@ -312,7 +309,10 @@ fn sign(
     }
 
     let tbs = &signer.certificate.parsed().tbs_certificate;
-    let issuer = tbs.issuer.to_der().map_err(|e| SignError::Crypto(e.into()))?;
+    let issuer = tbs
+        .issuer
+        .to_der()
+        .map_err(|e| SignError::Crypto(e.into()))?;
     let serial = tbs
         .serial_number
         .to_der()

@@ -185,7 +185,10 @@ fn verify(der: &[u8], detached: Option<&[u8]>, policy: &Policy) -> Result<Verifi
         .map(|t| {
             let parsed = x509_cert::Certificate::from_der(t.raw)
                 .map_err(|e| VerifyError::der("certificate", offset_by(e, t.offset)))?;
-            Ok(Certificate::from_parts(Bytes::copy_from_slice(t.raw), parsed))
+            Ok(Certificate::from_parts(
+                Bytes::copy_from_slice(t.raw),
+                parsed,
+            ))
         })
         .collect::<Result<Vec<_>, VerifyError>>()?;
     let signer = find_signer(&si.sid, &certificates)?.clone();
@@ -461,9 +464,11 @@ fn build_chain(
             .chain(anchors.certificates())
     };
     ders.into_iter()
-        .map(|der| match known().find(|c| c.der().as_ref() == der.as_slice()) {
-            Some(c) => Ok(c.clone()),
-            None => Certificate::from_bytes(Bytes::from(der)).map_err(|_| unparsable()),
-        })
+        .map(
+            |der| match known().find(|c| c.der().as_ref() == der.as_slice()) {
+                Some(c) => Ok(c.clone()),
+                None => Certificate::from_bytes(Bytes::from(der)).map_err(|_| unparsable()),
+            },
+        )
         .collect()
 }
