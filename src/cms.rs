@@ -77,7 +77,7 @@ pub use cert::{Certificate, MAX_CERTIFICATE_BYTES, MAX_PEM_BYTES, TrustAnchors};
 pub use error::{BackendError, CmsLimit, SignError, VerifyError};
 pub use policy::{CmsLimits, Policy};
 pub use sign::{Signer, sign_attached, sign_detached};
-pub use verify::{Verified, open_attached, verify_attached, verify_detached};
+pub use verify::{Unverified, Verified, inspect, open_attached, verify_attached, verify_detached};
 
 use std::fmt;
 

@@ -3,7 +3,8 @@
 use super::ber;
 use super::parse::{self, SignedParts, ber_error};
 use super::{
-    BackendError, Certificate, CmsLimit, DigestAlgorithm, Policy, TrustAnchors, VerifyError, alg,
+    BackendError, Certificate, CmsLimit, CmsLimits, DigestAlgorithm, Policy, TrustAnchors,
+    VerifyError, alg,
 };
 use bytes::Bytes;
 use cms::signed_data::{SignerIdentifier, SignerInfo};
@@ -157,6 +158,92 @@ pub fn open_attached(der: &[u8]) -> Result<Verified, VerifyError> {
     verify(der, None, &Policy::signature_only())
 }
 
+/// What a CMS `SignedData` claims, read **without verifying anything**. See [`inspect`].
+#[non_exhaustive]
+#[derive(Debug, Clone)]
+pub struct Unverified {
+    certificates: Vec<Certificate>,
+    signer: Option<Certificate>,
+    digest: Option<DigestAlgorithm>,
+    detached: bool,
+}
+
+impl Unverified {
+    /// Every certificate included, in the order sent.
+    #[must_use]
+    pub fn certificates(&self) -> &[Certificate] {
+        &self.certificates
+    }
+
+    /// The included certificate the signer identifier names, if any.
+    #[must_use]
+    pub fn signer(&self) -> Option<&Certificate> {
+        self.signer.as_ref()
+    }
+
+    /// The signer's digest algorithm, when it is one the verifier knows (SHA-1 included).
+    #[must_use]
+    pub fn digest_algorithm(&self) -> Option<DigestAlgorithm> {
+        self.digest
+    }
+
+    /// Whether the signature is detached (carries no content).
+    #[must_use]
+    pub fn is_detached(&self) -> bool {
+        self.detached
+    }
+}
+
+/// Reads the structure of a CMS `SignedData` (DER or BER) under `limits` and returns what it
+/// claims — included certificates, the signer's certificate, digest algorithm — **without
+/// checking any digest, signature or chain**. For logging and diagnostics (which device sent
+/// this `Mdm-Signature`?), never for a decision: use [`verify_detached`] /
+/// [`verify_attached`] for that.
+///
+/// # Errors
+///
+/// The structural cases of [`VerifyError`]: [`Malformed`](VerifyError::Malformed),
+/// [`LimitExceeded`](VerifyError::LimitExceeded), [`NotSignedData`](VerifyError::NotSignedData),
+/// [`NoSigner`](VerifyError::NoSigner), [`MultipleSigners`](VerifyError::MultipleSigners).
+pub fn inspect(der: &[u8], limits: &CmsLimits) -> Result<Unverified, VerifyError> {
+    if der.len() > limits.max_input_bytes {
+        return Err(VerifyError::LimitExceeded(CmsLimit::InputBytes));
+    }
+    let normalized = ber::normalize(der, limits.max_depth).map_err(ber_error)?;
+    let parts = parse::signed_data(&normalized, limits)?;
+    let si = decode_signer_info(&parts)?;
+    let certificates = decode_certificates(&parts)?;
+    let signer = find_signer(&si.sid, &certificates).ok().cloned();
+    Ok(Unverified {
+        signer,
+        certificates,
+        digest: alg::digest(&si.digest_alg.oid, true).ok(),
+        detached: parts.econtent.is_none(),
+    })
+}
+
+fn decode_signer_info(parts: &SignedParts<'_>) -> Result<SignerInfo, VerifyError> {
+    SignerInfo::from_der(parts.signer_info.raw).map_err(|e| {
+        let e = offset_by(e, parts.signer_info.offset);
+        VerifyError::der("signer info", e)
+    })
+}
+
+fn decode_certificates(parts: &SignedParts<'_>) -> Result<Vec<Certificate>, VerifyError> {
+    parts
+        .certificates
+        .iter()
+        .map(|t| {
+            let parsed = x509_cert::Certificate::from_der(t.raw)
+                .map_err(|e| VerifyError::der("certificate", offset_by(e, t.offset)))?;
+            Ok(Certificate::from_parts(
+                Bytes::copy_from_slice(t.raw),
+                parsed,
+            ))
+        })
+        .collect()
+}
+
 fn verify(der: &[u8], detached: Option<&[u8]>, policy: &Policy) -> Result<Verified, VerifyError> {
     let limits = &policy.limits;
     if der.len() > limits.max_input_bytes {
@@ -171,10 +258,7 @@ fn verify(der: &[u8], detached: Option<&[u8]>, policy: &Policy) -> Result<Verifi
         (Some(c), None) => c,
     };
 
-    let si = SignerInfo::from_der(parts.signer_info.raw).map_err(|e| {
-        let e = offset_by(e, parts.signer_info.offset);
-        VerifyError::der("signer info", e)
-    })?;
+    let si = decode_signer_info(&parts)?;
     check_null_or_absent(&si.digest_alg, "digest algorithm parameters")?;
     let digest = alg::digest(&si.digest_alg.oid, policy.allow_sha1)?;
     let family = alg::signature(&si.signature_algorithm.oid, digest, policy.allow_sha1)?;
