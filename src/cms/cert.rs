@@ -7,7 +7,7 @@ use openssl::x509::X509;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
-use x509_cert::der::{Decode as _, Encode as _};
+use x509_cert::der::Decode as _;
 
 /// The largest certificate [`Certificate::from_der`] accepts: 1 MiB.
 pub const MAX_CERTIFICATE_BYTES: usize = 1024 * 1024;
@@ -197,15 +197,6 @@ impl Certificate {
 
     pub(crate) fn parsed(&self) -> &x509_cert::Certificate {
         &self.inner.parsed
-    }
-
-    /// The DER `SubjectPublicKeyInfo`.
-    pub(crate) fn spki_der(&self) -> Result<Vec<u8>, x509_cert::der::Error> {
-        self.inner
-            .parsed
-            .tbs_certificate
-            .subject_public_key_info
-            .to_der()
     }
 
     /// OpenSSL's parse of the certificate, cached; `None` when OpenSSL refuses it.

@@ -436,14 +436,34 @@ fn check_signed_attributes(
 }
 
 fn public_key(signer: &Certificate, family: alg::KeyFamily) -> Result<PKey<Public>, VerifyError> {
-    let spki = signer
-        .spki_der()
-        .map_err(|e| VerifyError::der("signer public key", e))?;
-    let key = PKey::public_key_from_der(&spki).map_err(|e| VerifyError::Malformed {
-        what: "signer public key",
-        offset: None,
-        source: Some(e.into()),
-    })?;
+    let spki = &signer.parsed().tbs_certificate.subject_public_key_info;
+    // RSA and named-curve EC keys are built from their components: OpenSSL 3's generic
+    // decoder (`d2i_PUBKEY`) costs more than the signature check itself. Anything else goes
+    // through the decoder.
+    let fast = match spki.algorithm.oid {
+        alg::RSA_ENCRYPTION => spki.subject_public_key.as_bytes().and_then(rsa_public_key),
+        alg::EC_PUBLIC_KEY => spki
+            .algorithm
+            .parameters
+            .as_ref()
+            .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
+            .zip(spki.subject_public_key.as_bytes())
+            .and_then(|(curve, point)| ec_public_key(&curve, point)),
+        _ => None,
+    };
+    let key = match fast {
+        Some(key) => key,
+        None => {
+            let der = spki
+                .to_der()
+                .map_err(|e| VerifyError::der("signer public key", e))?;
+            PKey::public_key_from_der(&der).map_err(|e| VerifyError::Malformed {
+                what: "signer public key",
+                offset: None,
+                source: Some(e.into()),
+            })?
+        }
+    };
     let matches = match family {
         alg::KeyFamily::Rsa => key.id() == Id::RSA,
         alg::KeyFamily::Ec => key.id() == Id::EC,
@@ -453,6 +473,58 @@ fn public_key(signer: &Certificate, family: alg::KeyFamily) -> Result<PKey<Publi
         return Err(VerifyError::BadSignature { source: None });
     }
     Ok(key)
+}
+
+/// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`, positive integers.
+fn rsa_public_key(der: &[u8]) -> Option<PKey<Public>> {
+    let mut top = ber::DerReader::new(der);
+    let seq = top.read().ok().filter(|t| t.tag == 0x30)?;
+    if !top.is_empty() {
+        return None;
+    }
+    let mut r = seq.reader();
+    let n = r.read().ok().filter(|t| t.tag == 0x02)?;
+    let e = r.read().ok().filter(|t| t.tag == 0x02)?;
+    if !r.is_empty() {
+        return None;
+    }
+    let positive = |b: &[u8]| b.first().is_some_and(|f| f & 0x80 == 0);
+    if !positive(n.content) || !positive(e.content) {
+        return None;
+    }
+    let n = openssl::bn::BigNum::from_slice(n.content).ok()?;
+    let e = openssl::bn::BigNum::from_slice(e.content).ok()?;
+    let rsa = openssl::rsa::Rsa::from_public_components(n, e).ok()?;
+    PKey::from_rsa(rsa).ok()
+}
+
+/// An uncompressed or compressed point on P-256, P-384 or P-521 (checked to be on the curve).
+fn ec_public_key(curve: &ObjectIdentifier, point: &[u8]) -> Option<PKey<Public>> {
+    use openssl::ec::{EcGroup, EcKey, EcPoint};
+    use openssl::nid::Nid;
+    use std::sync::OnceLock;
+    // Building a group is costly in OpenSSL 3; the three are made once per process.
+    static GROUPS: [OnceLock<Option<EcGroup>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let (slot, nid) = match *curve {
+        alg::P256 => (0, Nid::X9_62_PRIME256V1),
+        alg::P384 => (1, Nid::SECP384R1),
+        alg::P521 => (2, Nid::SECP521R1),
+        _ => return None,
+    };
+    let group = GROUPS
+        .get(slot)?
+        .get_or_init(|| EcGroup::from_curve_name(nid).ok())
+        .as_ref()?;
+    let mut ctx = openssl::bn::BigNumContext::new().ok()?;
+    // Decoding checks the point is on the curve; these curves have cofactor 1, so any point
+    // on them but infinity is in the prime-order group.
+    let point = EcPoint::from_bytes(group, point, &mut ctx).ok()?;
+    if point.is_infinity(group) {
+        return None;
+    }
+    let key = EcKey::from_public_key(group, &point).ok()?;
+    PKey::from_ec_key(key).ok()
 }
 
 fn check_signature(
