@@ -805,6 +805,119 @@ mod tests {
         );
     }
 
+    /// A DER tree, and BER encodings of it.
+    #[derive(Debug, Clone)]
+    enum Node {
+        Primitive(u8, Vec<u8>),
+        OctetString(Vec<u8>),
+        Constructed(u8, Vec<Node>),
+    }
+
+    fn der(node: &Node, out: &mut Vec<u8>) {
+        let (tag, content) = match node {
+            Node::Primitive(tag, c) => (*tag, c.clone()),
+            Node::OctetString(c) => (0x04, c.clone()),
+            Node::Constructed(tag, children) => {
+                let mut c = Vec::new();
+                for child in children {
+                    der(child, &mut c);
+                }
+                (*tag, c)
+            }
+        };
+        out.push(tag);
+        write_len(out, content.len());
+        out.extend(content);
+    }
+
+    /// BER: `choices` decides, element by element, indefinite vs definite lengths, long-form
+    /// lengths, and how octet strings are chunked.
+    fn ber(node: &Node, choices: &mut impl Iterator<Item = u8>, out: &mut Vec<u8>) {
+        fn header(out: &mut Vec<u8>, tag: u8, content: &[u8], indefinite: bool) {
+            out.push(tag);
+            if indefinite {
+                out.push(0x80);
+                out.extend_from_slice(content);
+                out.extend([0, 0]);
+            } else {
+                // Long form with a leading zero octet: not DER, but BER.
+                out.push(0x84);
+                out.extend((content.len() as u32).to_be_bytes());
+                out.extend_from_slice(content);
+            }
+        }
+        let mut c = || choices.next().unwrap_or(0);
+        match node {
+            Node::Primitive(tag, content) => {
+                if c() % 2 == 0 {
+                    der(node, out);
+                } else {
+                    header(out, *tag, content, false);
+                }
+            }
+            Node::OctetString(content) => match c() % 3 {
+                0 => der(node, out),
+                k => {
+                    let size = usize::from(c() % 4 + 1);
+                    let mut inner = Vec::new();
+                    for chunk in content.chunks(size) {
+                        der(&Node::OctetString(chunk.to_vec()), &mut inner);
+                    }
+                    header(out, 0x24, &inner, k == 1);
+                }
+            },
+            Node::Constructed(tag, children) => {
+                let mut inner = Vec::new();
+                for child in children {
+                    ber(child, choices, &mut inner);
+                }
+                let k = choices.next().unwrap_or(0) % 3;
+                if k == 0 {
+                    out.push(*tag);
+                    write_len(out, inner.len());
+                    out.extend(inner);
+                } else {
+                    header(out, *tag, &inner, k == 1);
+                }
+            }
+        }
+    }
+
+    fn node() -> impl proptest::strategy::Strategy<Value = Node> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            (
+                prop_oneof![Just(0x02u8), Just(0x06), Just(0x0c), Just(0x80)],
+                proptest::collection::vec(any::<u8>(), 0..20)
+            )
+                .prop_map(|(t, c)| Node::Primitive(t, c)),
+            proptest::collection::vec(any::<u8>(), 0..40).prop_map(Node::OctetString),
+        ];
+        leaf.prop_recursive(6, 64, 6, |inner| {
+            (
+                prop_oneof![Just(0x30u8), Just(0x31), Just(0xa0), Just(0xa3)],
+                proptest::collection::vec(inner, 0..6),
+            )
+                .prop_map(|(t, c)| Node::Constructed(t, c))
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ber_normalises_to_der(
+            tree in node(),
+            choices in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+        ) {
+            let mut expected = Vec::new();
+            der(&tree, &mut expected);
+            let mut input = Vec::new();
+            ber(&tree, &mut choices.into_iter().cycle(), &mut input);
+            proptest::prop_assert_eq!(norm(&input).unwrap(), expected.clone());
+            // DER in, the same bytes out, borrowed.
+            proptest::prop_assert!(matches!(normalize(&expected, 32), Ok(Cow::Borrowed(_))));
+        }
+    }
+
     #[test]
     fn der_reader() {
         let der = [0x30, 0x06, 0x02, 0x01, 0x05, 0x04, 0x01, 0x07];

@@ -135,6 +135,22 @@ pub fn verify_attached(der: &[u8], policy: &Policy) -> Result<Verified, VerifyEr
 /// Verifies a detached CMS `SignedData` over `content` (an `Mdm-Signature` over a request
 /// body). Same rules as [`verify_attached`].
 ///
+/// ```
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let (cert_pem, key_pem) = (mdmkit::cms::doc_support::CERT_PEM, mdmkit::cms::doc_support::KEY_PEM);
+/// use mdmkit::cms::{sign_detached, verify_detached, Policy, Signer, VerifyError};
+///
+/// let signer = Signer::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;
+/// let sig = sign_detached(b"body", &signer, signer.certificate().not_before())?;
+/// let verified = verify_detached(&sig, b"body", &Policy::signature_only())?;
+/// assert_eq!(verified.signer(), signer.certificate());
+/// assert!(matches!(
+///     verify_detached(&sig, b"other body", &Policy::signature_only()),
+///     Err(VerifyError::DigestMismatch)
+/// ));
+/// # Ok(()) }
+/// ```
+///
 /// # Errors
 ///
 /// As [`verify_attached`]; [`UnexpectedContent`](VerifyError::UnexpectedContent) when the
