@@ -15,7 +15,7 @@
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! # let (cert_pem, key_pem) = (mdmkit::cms::doc_support::CERT_PEM, mdmkit::cms::doc_support::KEY_PEM);
+//! # let (cert_pem, key_pem) = mdmkit::cms::doc_support::identity()?;
 //! use mdmkit::cms::{self, Certificate, Policy, Signer, TrustAnchors, VerifyError};
 //!
 //! let signer = Signer::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;

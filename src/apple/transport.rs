@@ -105,7 +105,7 @@ mod mdm_signature {
     ///
     /// ```
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let (cert_pem, key_pem) = (mdmkit::cms::doc_support::CERT_PEM, mdmkit::cms::doc_support::KEY_PEM);
+    /// # let (cert_pem, key_pem) = mdmkit::cms::doc_support::identity()?;
     /// use base64::Engine as _;
     /// use mdmkit::apple::transport::verify_mdm_signature;
     /// use mdmkit::cms::{sign_detached, Policy, Signer};
@@ -157,8 +157,8 @@ mod mdm_signature {
     /// requests.
     ///
     /// ```
-    /// # fn main() -> Result<(), mdmkit::DecodeError> {
-    /// # let pem = mdmkit::cms::doc_support::CERT_PEM;
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let (pem, _) = mdmkit::cms::doc_support::identity()?;
     /// use mdmkit::apple::transport::certificate_from_forwarded_header;
     /// use mdmkit::cms::Certificate;
     ///

@@ -22,12 +22,12 @@ pub const MAX_PEM_BYTES: usize = 16 * 1024 * 1024;
 /// bytes are.
 ///
 /// ```
-/// # fn main() -> Result<(), mdmkit::DecodeError> {
-/// # let pem = mdmkit::cms::doc_support::CERT_PEM;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let (pem, _) = mdmkit::cms::doc_support::identity()?;
 /// use mdmkit::cms::Certificate;
 ///
 /// let cert = Certificate::from_pem(pem.as_bytes())?;
-/// assert_eq!(cert.subject(), "CN=mdmkit doc example,O=mdmkit");
+/// assert_eq!(cert.subject(), "CN=mdmkit doc example");
 /// assert_eq!(Certificate::from_der(cert.der())?, cert);
 /// println!("{} serial {}", cert.issuer(), cert.serial_hex());
 /// # Ok(()) }
@@ -262,8 +262,8 @@ impl fmt::Debug for Certificate {
 /// period is still checked.
 ///
 /// ```
-/// # fn main() -> Result<(), mdmkit::DecodeError> {
-/// # let bundle = mdmkit::cms::doc_support::CERT_PEM;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let (bundle, _) = mdmkit::cms::doc_support::identity()?;
 /// use mdmkit::cms::TrustAnchors;
 ///
 /// let anchors = TrustAnchors::from_pem(bundle.as_bytes())?;

@@ -1,29 +1,36 @@
-//! Throwaway test identity for the documentation examples. **Never use it for anything
-//! else**: its private key is public.
-//!
-//! Made with `openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes
-//! -subj "/O=mdmkit/CN=mdmkit doc example" -days 36500` and `openssl pkcs8 -topk8 -nocrypt`.
+//! A throwaway identity for the documentation examples, made fresh on each call: no key ships
+//! in the crate. Not part of the API; never use it for anything else.
 
-/// A self-signed P-256 certificate, `CN=mdmkit doc example,O=mdmkit`, valid for 100 years from
-/// November 2026.
-pub const CERT_PEM: &str = "-----BEGIN CERTIFICATE-----
-MIIBtTCCAVugAwIBAgIGTURNS0lUMAoGCCqGSM49BAMCMC4xDzANBgNVBAoMBm1k
-bWtpdDEbMBkGA1UEAwwSbWRta2l0IGRvYyBleGFtcGxlMCAXDTI2MTEyMzEyMzgy
-NFoYDzIxMjYxMDMwMTIzODI0WjAuMQ8wDQYDVQQKDAZtZG1raXQxGzAZBgNVBAMM
-Em1kbWtpdCBkb2MgZXhhbXBsZTBZMBMGByqGSM49AgEGCCqGSM49AwEHA0IABNSy
-IXLL6D0szvwrQy/cNs5WbrF4CHt9LJVnemwuvNMWHrsXu9GS80A740zgrshiFBJE
-396rJH+h2jK8Dyf/o5mjYzBhMB0GA1UdDgQWBBQ88m9JaPiwOMZkXHtYd6+9EzHy
-xTAfBgNVHSMEGDAWgBQ88m9JaPiwOMZkXHtYd6+9EzHyxTAPBgNVHRMBAf8EBTAD
-AQH/MA4GA1UdDwEB/wQEAwIChDAKBggqhkjOPQQDAgNIADBFAiAMJFA+PAAnc6B4
-WYZpYqZ1LC6qWhTqlUIdOMsFBjNgFgIhAIYObhZPJ6RenGh2FaZt/7VdTT4mLXpS
-lEy8LzyCGT2H
------END CERTIFICATE-----
-";
+use openssl::asn1::Asn1Time;
+use openssl::bn::BigNum;
+use openssl::ec::{EcGroup, EcKey};
+use openssl::hash::MessageDigest;
+use openssl::nid::Nid;
+use openssl::pkey::PKey;
+use openssl::x509::{X509, X509NameBuilder};
 
-/// The PKCS#8 private key of [`CERT_PEM`].
-pub const KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgwQGxTvLdmr/4A9nv
-D623wBdL+7snrK6yhM02JbrmLRahRANCAATUsiFyy+g9LM78K0Mv3DbOVm6xeAh7
-fSyVZ3psLrzTFh67F7vRkvNAO+NM4K7IYhQSRN/eqyR/odoyvA8n/6OZ
------END PRIVATE KEY-----
-";
+/// A new self-signed P-256 certificate (`CN=mdmkit doc example`, valid 2026-01-01 to
+/// 2126-01-01) and its PKCS#8 private key, both PEM.
+///
+/// # Errors
+/// An OpenSSL error (the examples propagate it with `?`).
+pub fn identity() -> Result<(String, String), openssl::error::ErrorStack> {
+    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1)?;
+    let key = PKey::from_ec_key(EcKey::generate(&group)?)?;
+    let mut name = X509NameBuilder::new()?;
+    name.append_entry_by_nid(Nid::COMMONNAME, "mdmkit doc example")?;
+    let name = name.build();
+    let mut cert = X509::builder()?;
+    cert.set_version(2)?;
+    cert.set_serial_number(BigNum::from_u32(1)?.to_asn1_integer()?.as_ref())?;
+    cert.set_subject_name(&name)?;
+    cert.set_issuer_name(&name)?;
+    cert.set_pubkey(&key)?;
+    // 2026-01-01T00:00:00Z and 2126-01-01T00:00:00Z: fixed, so nothing reads the clock.
+    cert.set_not_before(Asn1Time::from_unix(1_767_225_600)?.as_ref())?;
+    cert.set_not_after(Asn1Time::from_unix(4_922_899_200)?.as_ref())?;
+    cert.sign(&key, MessageDigest::sha256())?;
+    let cert_pem = String::from_utf8_lossy(&cert.build().to_pem()?).into_owned();
+    let key_pem = String::from_utf8_lossy(&key.private_key_to_pem_pkcs8()?).into_owned();
+    Ok((cert_pem, key_pem))
+}

@@ -16,11 +16,11 @@ use x509_cert::der::Encode as _;
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let (cert_pem, key_pem) = (mdmkit::cms::doc_support::CERT_PEM, mdmkit::cms::doc_support::KEY_PEM);
+/// # let (cert_pem, key_pem) = mdmkit::cms::doc_support::identity()?;
 /// use mdmkit::cms::Signer;
 ///
 /// let signer = Signer::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;
-/// assert_eq!(signer.certificate().subject(), "CN=mdmkit doc example,O=mdmkit");
+/// assert_eq!(signer.certificate().subject(), "CN=mdmkit doc example");
 /// # Ok(()) }
 /// ```
 pub struct Signer {
@@ -180,7 +180,7 @@ fn private_key_from_der(der: &[u8]) -> Result<PKey<Private>, SignError> {
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let (cert_pem, key_pem) = (mdmkit::cms::doc_support::CERT_PEM, mdmkit::cms::doc_support::KEY_PEM);
+/// # let (cert_pem, key_pem) = mdmkit::cms::doc_support::identity()?;
 /// use mdmkit::cms::{open_attached, sign_attached, Signer};
 /// use std::time::{Duration, UNIX_EPOCH};
 ///

@@ -108,7 +108,7 @@ impl Verified {
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let (cert_pem, key_pem) = (mdmkit::cms::doc_support::CERT_PEM, mdmkit::cms::doc_support::KEY_PEM);
+/// # let (cert_pem, key_pem) = mdmkit::cms::doc_support::identity()?;
 /// use mdmkit::cms::{sign_attached, verify_attached, Certificate, Policy, Signer, TrustAnchors};
 ///
 /// let signer = Signer::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;
@@ -137,7 +137,7 @@ pub fn verify_attached(der: &[u8], policy: &Policy) -> Result<Verified, VerifyEr
 ///
 /// ```
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let (cert_pem, key_pem) = (mdmkit::cms::doc_support::CERT_PEM, mdmkit::cms::doc_support::KEY_PEM);
+/// # let (cert_pem, key_pem) = mdmkit::cms::doc_support::identity()?;
 /// use mdmkit::cms::{sign_detached, verify_detached, Policy, Signer, VerifyError};
 ///
 /// let signer = Signer::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;
