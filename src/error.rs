@@ -8,6 +8,8 @@
 //!   are sensitive.
 //! * [`EncodeError`]: a value the caller built cannot be written (a string holding a character XML
 //!   cannot carry).
+//! * With the `cms` feature, `cms::VerifyError` (a signature is not acceptable) and
+//!   `cms::SignError` (a message could not be signed).
 //! * [`Error`]: the sum of the above, for callers who want one type.
 //!
 //! `Display` texts are lowercase, have no trailing period and are not part of the API.
@@ -393,4 +395,12 @@ pub enum Error {
     /// See [`BuildError`].
     #[error(transparent)]
     Build(#[from] BuildError),
+    /// See [`cms::VerifyError`](crate::cms::VerifyError).
+    #[cfg(feature = "cms")]
+    #[error(transparent)]
+    Verify(#[from] crate::cms::VerifyError),
+    /// See [`cms::SignError`](crate::cms::SignError).
+    #[cfg(feature = "cms")]
+    #[error(transparent)]
+    Sign(#[from] crate::cms::SignError),
 }

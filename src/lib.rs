@@ -1,7 +1,7 @@
 //! # mdmkit
 //!
-//! Typed, hostile-input-safe building blocks for device-management servers: Apple MDM today,
-//! Windows MDM (OMA DM / MS-MDE2) and CMS next.
+//! Typed, hostile-input-safe building blocks for device-management servers: Apple MDM and CMS
+//! signatures today, Windows MDM (OMA DM / MS-MDE2) next.
 //!
 //! mdmkit is **sans-IO**: it turns bytes into typed values and typed values into bytes, and holds
 //! the wire facts. It never does I/O, never reads the clock, the environment or randomness.
@@ -38,8 +38,10 @@
 //!
 //! ## Features
 //! * `apple` (default): property lists, check-in messages, command reports.
-//! * `cms` (default): reserves the CMS signing stack (`openssl`, `cms`, `x509-cert`) for profile
-//!   signing and `Mdm-Signature` verification; turn it off for a parse-only build without OpenSSL.
+//! * `cms` (default): [`cms`]: CMS signing and verification (signed profiles, `Mdm-Signature`
+//!   through `apple::transport::verify_mdm_signature` when `apple` is on too), parsed with the
+//!   pure-Rust `cms` / `x509-cert` decoders, with OpenSSL for the cryptography. Turn it off for a
+//!   parse-only build without OpenSSL.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -51,6 +53,9 @@ mod sensitive;
 
 #[cfg(feature = "apple")]
 pub mod apple;
+
+#[cfg(feature = "cms")]
+pub mod cms;
 
 /// The README's examples run as doctests.
 #[cfg(doctest)]
