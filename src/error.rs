@@ -362,10 +362,11 @@ pub enum BuildError {
         /// The UUID the MDM payload names.
         uuid: String,
     },
-    /// A payload as written does not read back (nesting deeper than the decoder's limit).
+    /// What would be written does not read back with the default limits (nesting deeper than
+    /// the depth limit, an unknown key that repeats a known one).
     #[error("{path}: {source}")]
     Unreadable {
-        /// Where the payload is.
+        /// Where the payload is (empty for the profile's own keys; the source has the rest).
         path: String,
         /// The cause.
         #[source]
@@ -374,7 +375,7 @@ pub enum BuildError {
     /// A payload could not be written (see [`EncodeError`]).
     #[error("{path}: {source}")]
     Encode {
-        /// Where the payload is.
+        /// Where the payload is (empty for the profile's own keys; the source has the rest).
         path: String,
         /// The cause.
         #[source]

@@ -1,7 +1,7 @@
 //! # mdmkit
 //!
-//! Typed, hostile-input-safe building blocks for device-management servers: Apple MDM and CMS
-//! signatures today, Windows MDM (OMA DM / MS-MDE2) next.
+//! Typed, hostile-input-safe building blocks for device-management servers: Apple MDM,
+//! configuration profiles and CMS signatures today; Windows MDM (OMA DM / MS-MDE2) next.
 //!
 //! mdmkit is **sans-IO**: it turns bytes into typed values and typed values into bytes, and holds
 //! the wire facts. It never does I/O, never reads the clock, the environment or randomness.
@@ -37,7 +37,9 @@
 //! * Secrets are [`Sensitive`]: redacted in `Debug`.
 //!
 //! ## Features
-//! * `apple` (default): property lists, check-in messages, command reports.
+//! * `apple` (default): property lists, check-in messages, commands, command reports.
+//! * `apple-profiles` (default): configuration profiles (`apple::profile`: every payload type
+//!   of Apple's schema, `Profile` and its builder) and enrollment profiles (`apple::enroll`).
 //! * `cms` (default): [`cms`]: CMS signing and verification (signed profiles, `Mdm-Signature`
 //!   through `apple::transport::verify_mdm_signature` when `apple` is on too), parsed with the
 //!   pure-Rust `cms` / `x509-cert` decoders, with OpenSSL for the cryptography. Turn it off for a

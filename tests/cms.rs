@@ -1414,3 +1414,127 @@ fn forwarded_client_certificate() {
     .unwrap_err();
     assert_eq!(bad.kind(), &DecodeErrorKind::InvalidValue("certificate"));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Signed configuration profiles, end to end
+
+/// An enrollment profile from the builders: SCEP identity, trust anchor, MDM payload.
+#[cfg(feature = "apple-profiles")]
+fn enrollment_profile() -> mdmkit::apple::profile::Profile {
+    use mdmkit::apple::enroll::{EnrollmentProfileBuilder, access_rights};
+    use mdmkit::apple::profile::{Mdm, SecurityRoot, SecurityScep, SecurityScepPayloadContent};
+    let mut scep = SecurityScepPayloadContent::new();
+    scep.url = Some("https://mdm.example.com/scep".into());
+    scep.challenge = Some(mdmkit::Sensitive::new("challenge".into()));
+    scep.keysize = Some(2048);
+    let identity = SecurityScep::new(
+        "com.example.enroll.scep",
+        "7A000000-0000-4000-8000-000000000001",
+        scep,
+    );
+    let root = SecurityRoot::new(
+        "com.example.enroll.root",
+        "7A000000-0000-4000-8000-000000000002",
+        pki().root.cert.to_der().unwrap(),
+    );
+    let mut mdm = Mdm::new(
+        "com.example.enroll.mdm",
+        "7A000000-0000-4000-8000-000000000003",
+        "7A000000-0000-4000-8000-000000000001",
+        "com.apple.mgmt.External.7a000000-0000-4000-8000-000000000000",
+        "https://mdm.example.com/mdm",
+    );
+    mdm.check_in_url = Some("https://mdm.example.com/checkin".into());
+    mdm.sign_message = Some(true);
+    mdm.access_rights = Some(access_rights::ALL);
+    mdm.server_url_pinning_certificate_uuids =
+        Some(vec!["7A000000-0000-4000-8000-000000000002".into()]);
+    EnrollmentProfileBuilder::new(
+        "com.example.enroll",
+        "7A000000-0000-4000-8000-000000000004",
+        mdm,
+    )
+    .identity(identity)
+    .trust_anchor(root)
+    .display_name("Example MDM")
+    .build()
+    .unwrap()
+}
+
+/// The "done when": a profile built with the builder and signed by us verifies with
+/// `openssl cms -verify` and parses back equal.
+#[cfg(feature = "apple-profiles")]
+#[test]
+fn built_profile_signed_by_us_verifies_with_openssl_and_parses_back() {
+    use mdmkit::apple::profile::Profile;
+    let p = pki();
+    let profile = enrollment_profile();
+    for leaf in [&p.rsa, &p.p256] {
+        let dir = TempDir::new("signed-profile");
+        let der = profile.sign(&chained(leaf), now()).unwrap();
+        let sig = dir.write("enroll.mobileconfig", &der);
+        let root = dir.write("root.pem", &p.root.cert_pem());
+        let out = dir.path("content.plist");
+        let attime = NOW_UNIX.to_string();
+        openssl(&[
+            "cms", "-verify", "-binary", "-inform", "DER", "-in", &sig, "-CAfile", &root,
+            "-attime", &attime, "-out", &out,
+        ]);
+        let content = dir.read("content.plist");
+        assert_eq!(content, profile.to_xml().unwrap());
+        assert_eq!(Profile::from_slice(&content).unwrap(), profile);
+        // And we open our own signature with the same trust decision.
+        let (opened, verified) = Profile::from_signed(&der, &trust_root()).unwrap();
+        assert_eq!(opened, profile);
+        assert!(verified.is_trusted());
+        assert_eq!(verified.signer(), &leaf.certificate());
+    }
+}
+
+/// A profile signed by `openssl cms -sign` opens with `Profile::from_signed`; tampering and an
+/// untrusted signer are refused with their own errors.
+#[cfg(feature = "apple-profiles")]
+#[test]
+fn openssl_signed_profile_opens_with_from_signed() {
+    use mdmkit::apple::profile::Profile;
+    let p = pki();
+    let profile = enrollment_profile();
+    let xml = profile.to_xml().unwrap();
+    let dir = TempDir::new("cli-profile");
+    let der = cli_sign(&dir, &p.p384, &xml, &["-nodetach", "-md", "sha256"]);
+    let (opened, verified) = Profile::from_signed(&der, &trust_root()).unwrap();
+    assert_eq!(opened, profile);
+    assert_eq!(verified.signer(), &p.p384.certificate());
+    // Without trust, the signature is still checked.
+    let (opened, verified) = Profile::from_signed(&der, &Policy::signature_only()).unwrap();
+    assert_eq!(opened, profile);
+    assert!(!verified.is_trusted());
+    // Another root: untrusted.
+    let other = Policy::trust(TrustAnchors::new().with(p.other_root.certificate()), now());
+    assert!(matches!(
+        Profile::from_signed(&der, &other),
+        Err(mdmkit::Error::Verify(VerifyError::UntrustedChain { .. }))
+    ));
+    // One byte of the content changed: the digest no longer matches.
+    let at = der
+        .windows(b"Example MDM".len())
+        .position(|w| w == b"Example MDM")
+        .unwrap();
+    let mut tampered = der.clone();
+    tampered[at] ^= 0x20;
+    assert!(matches!(
+        Profile::from_signed(&tampered, &Policy::signature_only()),
+        Err(mdmkit::Error::Verify(VerifyError::DigestMismatch))
+    ));
+    // Signed content that is not a profile: a decode error, after verification.
+    let not_profile = cli_sign(
+        &dir,
+        &p.p384,
+        b"<plist><string>x</string></plist>",
+        &["-nodetach"],
+    );
+    assert!(matches!(
+        Profile::from_signed(&not_profile, &trust_root()),
+        Err(mdmkit::Error::Decode(_))
+    ));
+}

@@ -223,6 +223,31 @@ fn signed_profiles() {
             dict.get("PayloadIdentifier").and_then(Value::as_str),
             Some(id)
         );
+        // And as a typed profile, opened straight from the signed bytes.
+        #[cfg(feature = "apple-profiles")]
+        {
+            use mdmkit::apple::profile::{Payload, Profile};
+            let (profile, verified) =
+                Profile::from_signed(&der, &cms::Policy::signature_only()).unwrap();
+            assert_eq!(verified.signer(), v.signer());
+            assert_eq!(profile.payload_identifier, id, "{}", row.file);
+            let payloads = fact(&row.facts, "payloads: ", &[";", " ||"]);
+            let types: Vec<&str> = profile
+                .payload_content
+                .iter()
+                .map(Payload::payload_type)
+                .collect();
+            assert_eq!(types.join(", "), payloads, "{}", row.file);
+            assert!(
+                profile
+                    .payload_content
+                    .iter()
+                    .all(|p| matches!(p, Payload::DnsSettingsManaged(_))),
+                "{}: typed payloads",
+                row.file
+            );
+            profile.validate().unwrap();
+        }
 
         // Trust: the included intermediate as anchor, at a time inside the leaf's validity.
         let leaf = v.signer().clone();

@@ -1806,3 +1806,67 @@ fn profile_type_constant() {
         .unwrap();
     assert_eq!(k.allowed, [CONFIGURATION]);
 }
+
+/// Regressions found in review: what the builder accepts always reads back.
+#[test]
+fn built_profiles_always_read_back() {
+    // An unknown top-level key that repeats a key the profile defines.
+    let e = case(vec![clip(1).into()])
+        .builder()
+        .unknown_key("PayloadUUID", "other")
+        .build()
+        .unwrap_err();
+    let BuildError::Invalid { path, .. } = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(path, "PayloadUUID");
+
+    // A payload value nested so deep that the payload alone reads back, but not inside the
+    // profile (two levels further down): every depth that builds must decode.
+    let (mut built, mut refused) = (0, 0);
+    for depth in 25..=Limits::DEFAULT.max_depth {
+        let mut v = Value::Array(Vec::new());
+        for _ in 0..depth {
+            v = Value::Array(vec![v]);
+        }
+        let mut c1 = clip(1);
+        c1.unknown_keys.insert("Deep", v.clone());
+        match case(vec![c1.into()]).builder().build() {
+            Ok(p) => {
+                let back = Profile::from_slice(&p.to_xml().unwrap()).unwrap();
+                assert_eq!(back, p, "depth {depth}");
+                built += 1;
+            }
+            Err(BuildError::Unreadable { path, source }) => {
+                assert_eq!(path, "PayloadContent[0]", "depth {depth}");
+                assert_eq!(source.kind(), &K::LimitExceeded(Limit::Depth));
+                refused += 1;
+            }
+            Err(e) => panic!("depth {depth}: {e:?}"),
+        }
+        // The same value as a top-level unknown key.
+        match case(vec![clip(1).into()])
+            .builder()
+            .unknown_key("XDeep", v)
+            .build()
+        {
+            Ok(p) => {
+                let back = Profile::from_slice(&p.to_xml().unwrap()).unwrap();
+                assert_eq!(back, p, "top-level depth {depth}");
+                built += 1;
+            }
+            Err(BuildError::Unreadable { path, source }) => {
+                assert_eq!(path, "", "top-level depth {depth}");
+                assert_eq!(source.kind(), &K::LimitExceeded(Limit::Depth));
+                assert!(source.path().starts_with("XDeep"), "{}", source.path());
+                refused += 1;
+            }
+            Err(e) => panic!("top-level depth {depth}: {e:?}"),
+        }
+    }
+    // Both sides of the limit were exercised, for payloads and top-level keys.
+    assert!(
+        built >= 4 && refused >= 4,
+        "built {built}, refused {refused}"
+    );
+}

@@ -29,7 +29,8 @@ fn trust() -> &'static Policy {
 fn check(data: &[u8], v: &Verified, lenient: &Result<Verified, cms::VerifyError>) {
     assert!(v.certificates().contains(v.signer()));
     assert_eq!(v.chain().first(), Some(v.signer()));
-    let info = cms::inspect(data, &CmsLimits::default()).expect("inspect accepts what verify accepts");
+    let info =
+        cms::inspect(data, &CmsLimits::default()).expect("inspect accepts what verify accepts");
     assert_eq!(info.signer(), Some(v.signer()));
     if let Ok(l) = lenient {
         assert_eq!(l.signer(), v.signer());

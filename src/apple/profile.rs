@@ -16,8 +16,8 @@
 //! let clip = WebClipManaged::new(
 //!     "com.example.office.webclip",
 //!     "9C6D0F4E-7B61-4B8B-8B9B-2F1D3C1A0001",
-//!     "Intranet",
 //!     "https://intranet.example.com",
+//!     "Intranet",
 //! );
 //! let profile = Profile::builder("com.example.office", "9C6D0F4E-7B61-4B8B-8B9B-2F1D3C1A0000")
 //!     .display_name("Office")
@@ -162,7 +162,7 @@ impl<'de> Deserialize<'de> for PayloadScope {
 /// Keys follow Apple's `TopLevel` schema ([`PROFILE_KEYS`]); keys it does not define are kept
 /// in [`unknown_keys`](Self::unknown_keys) and written back. Build one with
 /// [`Profile::builder`]; decode one with [`Profile::from_slice`] (XML or binary) or, for a signed
-/// profile, `Profile::from_signed` (feature `cms`).
+/// profile, `Profile::from_signed` (feature `cms`); sign one with `Profile::sign`.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Profile {
@@ -287,6 +287,67 @@ impl Profile {
     /// An [`EncodeError`] when a string holds a character XML cannot carry.
     pub fn to_xml(&self) -> Result<Vec<u8>, EncodeError> {
         plist::to_xml(self)
+    }
+
+    /// The profile signed: an attached CMS `SignedData` (DER) over its XML, the form of a
+    /// signed `.mobileconfig` (serve it as
+    /// [`CONTENT_TYPE_PROFILE`](crate::apple::transport::CONTENT_TYPE_PROFILE)).
+    /// `signing_time` goes into the signed attributes.
+    ///
+    /// ```
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let (cert_pem, key_pem) = mdmkit::cms::doc_support::identity()?;
+    /// use mdmkit::apple::profile::{Profile, WebClipManaged};
+    /// use mdmkit::cms::{Policy, Signer, TrustAnchors};
+    ///
+    /// let signer = Signer::from_pem(cert_pem.as_bytes(), key_pem.as_bytes())?;
+    /// let now = signer.certificate().not_before() + std::time::Duration::from_secs(60);
+    /// let profile = Profile::builder("com.example.p", "5B0C0D4E-0000-4000-8000-000000000001")
+    ///     .payload(WebClipManaged::new(
+    ///         "com.example.p.clip",
+    ///         "5B0C0D4E-0000-4000-8000-000000000002",
+    ///         "https://intranet.example.com",
+    ///         "Intranet",
+    ///     ))
+    ///     .build()?;
+    /// let der = profile.sign(&signer, now)?;
+    ///
+    /// let policy = Policy::trust(TrustAnchors::from_pem(cert_pem.as_bytes())?, now);
+    /// let (opened, verified) = Profile::from_signed(&der, &policy)?;
+    /// assert_eq!(opened, profile);
+    /// assert_eq!(verified.signer(), signer.certificate());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Encode`](crate::Error::Encode) when the profile cannot be written,
+    /// [`Error::Sign`](crate::Error::Sign) when signing fails.
+    #[cfg(feature = "cms")]
+    pub fn sign(
+        &self,
+        signer: &crate::cms::Signer,
+        signing_time: std::time::SystemTime,
+    ) -> Result<Vec<u8>, crate::Error> {
+        let xml = self.to_xml()?;
+        Ok(crate::cms::sign_attached(&xml, signer, signing_time)?)
+    }
+
+    /// Opens a signed profile (attached CMS `SignedData`, DER or BER): verifies it under
+    /// `policy` ([`Policy::signature_only`](crate::cms::Policy::signature_only) checks the
+    /// signature but trusts nobody) and decodes the content (XML or binary) with
+    /// [`Limits::DEFAULT`]. Returns the profile and the verification result (signer, chain).
+    ///
+    /// # Errors
+    /// [`Error::Verify`](crate::Error::Verify) when the signature is not acceptable,
+    /// [`Error::Decode`](crate::Error::Decode) when the content is not a profile.
+    #[cfg(feature = "cms")]
+    pub fn from_signed(
+        der: &[u8],
+        policy: &crate::cms::Policy,
+    ) -> Result<(Profile, crate::cms::Verified), crate::Error> {
+        let verified = crate::cms::verify_attached(der, policy)?;
+        let profile = Profile::from_slice(verified.content())?;
+        Ok((profile, verified))
     }
 
     /// Checks the rules [`ProfileBuilder::build`] checks, for a profile decoded or changed
@@ -529,6 +590,21 @@ impl ProfileBuilder {
 }
 
 fn validate(p: &Profile) -> Result<(), BuildError> {
+    validate_parts(p)?;
+    // Whatever the checks above do not attribute to a payload (top-level unknown keys): the
+    // whole profile must be writable and read back with the default limits.
+    let xml = plist::to_xml(p).map_err(|source| BuildError::Encode {
+        path: String::new(),
+        source,
+    })?;
+    plist::from_slice::<Value>(&xml, &OWN_OUTPUT).map_err(|source| BuildError::Unreadable {
+        path: String::new(),
+        source,
+    })?;
+    Ok(())
+}
+
+fn validate_parts(p: &Profile) -> Result<(), BuildError> {
     if p.payload_identifier.is_empty() {
         return Err(BuildError::Empty {
             path: "PayloadIdentifier".into(),
@@ -561,6 +637,14 @@ fn validate(p: &Profile) -> Result<(), BuildError> {
             "PayloadScope",
         )?;
     }
+    for (key, _) in p.unknown_keys.iter() {
+        if key == "PayloadType" || PROFILE_KEYS.iter().any(|k| k.key == key) {
+            return Err(BuildError::Invalid {
+                path: key.to_owned(),
+                reason: "an unknown key may not repeat a key the profile defines",
+            });
+        }
+    }
     let mut uuids = BTreeSet::from([p.payload_uuid.as_str()]);
     let mut identifiers = BTreeSet::from([p.payload_identifier.as_str()]);
     for (i, payload) in p.payload_content.iter().enumerate() {
@@ -571,12 +655,13 @@ fn validate(p: &Profile) -> Result<(), BuildError> {
             path: path.clone(),
             source,
         })?;
-        let value = plist::from_slice::<Value>(&xml, &OWN_OUTPUT).map_err(|source| {
-            BuildError::Unreadable {
+        // The payload sits two levels down in the profile (dictionary, `PayloadContent`).
+        let limits = OWN_OUTPUT.with_max_depth(OWN_OUTPUT.max_depth.saturating_sub(2));
+        let value =
+            plist::from_slice::<Value>(&xml, &limits).map_err(|source| BuildError::Unreadable {
                 path: path.clone(),
                 source,
-            }
-        })?;
+            })?;
         let Value::Dictionary(dict) = &value else {
             return Err(BuildError::WrongType {
                 path,
