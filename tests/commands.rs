@@ -9,129 +9,21 @@
     clippy::indexing_slicing
 )]
 
-use bytes::Bytes;
-use mdmkit::apple::availability::KeyInfo;
 use mdmkit::apple::command::{
     ALL_REQUEST_TYPES, AnyRequest, AnyResponse, Command, RequestTypeInfo,
 };
-use mdmkit::apple::plist::{self, Date, Dictionary, Value};
+use mdmkit::apple::plist::{self, Dictionary, Value};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 
-const MAX_DEPTH: usize = 5;
+#[path = "support/schema_values.rs"]
+mod schema_values;
 
-/// A value of the key's schema type (and allowed values).
-fn value_for(k: &'static KeyInfo, depth: usize) -> BoxedStrategy<Value> {
-    if !k.allowed.is_empty() {
-        let allowed: Vec<Value> = k
-            .allowed
-            .iter()
-            .map(|a| match k.plist_type {
-                "<integer>" => Value::from(a.parse::<i64>().unwrap()),
-                "<real>" => Value::from(a.parse::<f64>().unwrap()),
-                _ => Value::from(*a),
-            })
-            .collect();
-        return proptest::sample::select(allowed).boxed();
-    }
-    match k.plist_type {
-        "<string>" => "[A-Za-z0-9 ._&<>-]{0,12}".prop_map(Value::from).boxed(),
-        "<integer>" => any::<i64>().prop_map(Value::from).boxed(),
-        "<real>" => (-1.0e9f64..1.0e9).prop_map(Value::from).boxed(),
-        "<boolean>" => any::<bool>().prop_map(Value::from).boxed(),
-        "<date>" => (0i64..4_000_000_000)
-            .prop_map(|s| Value::from(Date::from_unix_seconds(s)))
-            .boxed(),
-        "<data>" => proptest::collection::vec(any::<u8>(), 0..24)
-            .prop_map(|v| Value::Data(Bytes::from(v)))
-            .boxed(),
-        "<dictionary>" => match k.subkeys {
-            [any] if any.key.starts_with("ANY") => {
-                let inner = if any.plist_type == "<any>" {
-                    free_value()
-                } else {
-                    value_for(any, depth + 1)
-                };
-                let n = if depth >= MAX_DEPTH { 0..1 } else { 0..3 };
-                proptest::collection::vec(("[a-z]{1,6}(\\.[a-z]{1,4}){0,2}", inner), n)
-                    .prop_map(|entries| {
-                        let mut d = Dictionary::new();
-                        for (k, v) in entries {
-                            d.insert(k, v);
-                        }
-                        Value::Dictionary(d)
-                    })
-                    .boxed()
-            }
-            [] => free_dict().prop_map(Value::Dictionary).boxed(),
-            subkeys => dict_for(subkeys, depth + 1)
-                .prop_map(Value::Dictionary)
-                .boxed(),
-        },
-        "<array>" => {
-            let n = if depth >= MAX_DEPTH { 0..1 } else { 0..3 };
-            match k.subkeys {
-                [] => Just(Value::Array(Vec::new())).boxed(),
-                [item] => proptest::collection::vec(value_for(item, depth + 1), n)
-                    .prop_map(Value::Array)
-                    .boxed(),
-                alternatives => {
-                    let alts: Vec<BoxedStrategy<Value>> = alternatives
-                        .iter()
-                        .map(|a| value_for(a, depth + 1))
-                        .collect();
-                    proptest::collection::vec(proptest::strategy::Union::new(alts), n)
-                        .prop_map(Value::Array)
-                        .boxed()
-                }
-            }
-        }
-        _ => free_value(),
-    }
-}
-
-/// Values that JSON carries without loss (for `<any>` and free-form dictionaries).
-fn free_value() -> BoxedStrategy<Value> {
-    prop_oneof![
-        "[a-z]{0,8}".prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<bool>().prop_map(Value::from)
-    ]
-    .boxed()
-}
-
-fn free_dict() -> BoxedStrategy<Dictionary> {
-    proptest::collection::btree_map("[A-Za-z]{1,8}", free_value(), 0..3)
-        .prop_map(|m| m.into_iter().collect())
-        .boxed()
-}
-
-/// A dictionary with every decoder-required key and a random subset of the optional ones.
-fn dict_for(keys: &'static [KeyInfo], depth: usize) -> BoxedStrategy<Dictionary> {
-    let parts: Vec<BoxedStrategy<Option<(String, Value)>>> = keys
-        .iter()
-        .filter(|k| !k.key.starts_with("ANY"))
-        .map(|k| {
-            let entry = value_for(k, depth).prop_map(move |v| (k.key.to_owned(), v));
-            if k.required {
-                entry.prop_map(Some).boxed()
-            } else if depth >= MAX_DEPTH {
-                Just(None).boxed()
-            } else {
-                proptest::option::of(entry).boxed()
-            }
-        })
-        .collect();
-    parts
-        .prop_map(|entries| {
-            let mut d = Dictionary::new();
-            for (k, v) in entries.into_iter().flatten() {
-                d.insert(k, v);
-            }
-            d
-        })
-        .boxed()
-}
+/// Commands and responses: five levels, no unknown keys.
+const GEN: schema_values::Gen = schema_values::Gen {
+    max_depth: 5,
+    unknown_key: None,
+};
 
 /// Dictionaries compared without regard to key order (the writer sorts known keys).
 fn normalize(v: &Value) -> Value {
@@ -215,7 +107,9 @@ fn every_request_type_round_trips() {
     );
     for info in ALL_REQUEST_TYPES {
         runner()
-            .run(&dict_for(info.keys, 0), |d| check_request(info, d))
+            .run(&schema_values::dict_for(GEN, info.keys, 0), |d| {
+                check_request(info, d)
+            })
             .unwrap_or_else(|e| panic!("{}: {e}", info.request_type));
     }
 }
@@ -234,7 +128,9 @@ fn every_response_round_trips() {
     for info in with {
         let keys = info.response_keys.unwrap();
         runner()
-            .run(&dict_for(keys, 0), |d| check_response(info, d))
+            .run(&schema_values::dict_for(GEN, keys, 0), |d| {
+                check_response(info, d)
+            })
             .unwrap_or_else(|e| panic!("{} response: {e}", info.request_type));
     }
 }

@@ -31,129 +31,18 @@ use std::path::Path;
 // ---------------------------------------------------------------------------------------------
 // Schema-driven generators (the approach of tests/commands.rs, plus unknown keys).
 
-const MAX_DEPTH: usize = 4;
+#[path = "support/schema_values.rs"]
+mod schema_values;
+use schema_values::{Gen, allowed_value};
+
+/// Payload dictionaries: four levels, and sometimes an unknown key.
+const GEN: Gen = Gen {
+    max_depth: 4,
+    unknown_key: Some(UNKNOWN_KEY),
+};
 
 /// A key no payload type of the schema defines: written into generated dictionaries sometimes.
 const UNKNOWN_KEY: &str = "XMdmkitTestUnknownKey";
-
-/// A value of the key's schema type (one of its allowed values when it has a rangelist).
-fn value_for(k: &'static KeyInfo, depth: usize) -> BoxedStrategy<Value> {
-    if !k.allowed.is_empty() {
-        let allowed: Vec<Value> = k.allowed.iter().map(|a| allowed_value(k, a)).collect();
-        return proptest::sample::select(allowed).boxed();
-    }
-    match k.plist_type {
-        "<string>" => "[A-Za-z0-9 ._&<>-]{0,12}".prop_map(Value::from).boxed(),
-        "<integer>" => any::<i64>().prop_map(Value::from).boxed(),
-        "<real>" => (-1.0e9f64..1.0e9).prop_map(Value::from).boxed(),
-        "<boolean>" => any::<bool>().prop_map(Value::from).boxed(),
-        "<date>" => (0i64..4_000_000_000)
-            .prop_map(|s| Value::from(Date::from_unix_seconds(s)))
-            .boxed(),
-        "<data>" => proptest::collection::vec(any::<u8>(), 0..24)
-            .prop_map(|v| Value::Data(Bytes::from(v)))
-            .boxed(),
-        "<dictionary>" => match k.subkeys {
-            [any] if any.key.starts_with("ANY") => {
-                let inner = if any.plist_type == "<any>" {
-                    free_value()
-                } else {
-                    value_for(any, depth + 1)
-                };
-                let n = if depth >= MAX_DEPTH { 0..1 } else { 0..3 };
-                proptest::collection::vec(("[a-z]{1,6}(\\.[a-z]{1,4}){0,2}", inner), n)
-                    .prop_map(|entries| {
-                        let mut d = Dictionary::new();
-                        for (k, v) in entries {
-                            d.insert(k, v);
-                        }
-                        Value::Dictionary(d)
-                    })
-                    .boxed()
-            }
-            [] => free_dict().prop_map(Value::Dictionary).boxed(),
-            subkeys => dict_for(subkeys, depth + 1)
-                .prop_map(Value::Dictionary)
-                .boxed(),
-        },
-        "<array>" => {
-            let n = if depth >= MAX_DEPTH { 0..1 } else { 0..3 };
-            match k.subkeys {
-                // An item the table does not describe (a recursive type, cut): empty arrays.
-                [] => Just(Value::Array(Vec::new())).boxed(),
-                [item] => proptest::collection::vec(value_for(item, depth + 1), n)
-                    .prop_map(Value::Array)
-                    .boxed(),
-                alternatives => {
-                    let alts: Vec<BoxedStrategy<Value>> = alternatives
-                        .iter()
-                        .map(|a| value_for(a, depth + 1))
-                        .collect();
-                    proptest::collection::vec(proptest::strategy::Union::new(alts), n)
-                        .prop_map(Value::Array)
-                        .boxed()
-                }
-            }
-        }
-        _ => free_value(),
-    }
-}
-
-/// One of a rangelist's values, as the key's type.
-fn allowed_value(k: &KeyInfo, a: &str) -> Value {
-    match k.plist_type {
-        "<integer>" => Value::from(a.parse::<i64>().unwrap()),
-        "<real>" => Value::from(a.parse::<f64>().unwrap()),
-        _ => Value::from(a),
-    }
-}
-
-/// Values that JSON carries without loss (for `<any>` and free-form dictionaries).
-fn free_value() -> BoxedStrategy<Value> {
-    prop_oneof![
-        "[a-z]{0,8}".prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<bool>().prop_map(Value::from)
-    ]
-    .boxed()
-}
-
-fn free_dict() -> BoxedStrategy<Dictionary> {
-    proptest::collection::btree_map("[A-Za-z]{1,8}", free_value(), 0..3)
-        .prop_map(|m| m.into_iter().collect())
-        .boxed()
-}
-
-/// A dictionary with every decoder-required key, a random subset of the optional ones, and
-/// sometimes a key the schema does not define.
-fn dict_for(keys: &'static [KeyInfo], depth: usize) -> BoxedStrategy<Dictionary> {
-    let parts: Vec<BoxedStrategy<Option<(String, Value)>>> = keys
-        .iter()
-        .filter(|k| !k.key.starts_with("ANY"))
-        .map(|k| {
-            let entry = value_for(k, depth).prop_map(move |v| (k.key.to_owned(), v));
-            if k.required {
-                entry.prop_map(Some).boxed()
-            } else if depth >= MAX_DEPTH {
-                Just(None).boxed()
-            } else {
-                proptest::option::of(entry).boxed()
-            }
-        })
-        .collect();
-    (parts, proptest::option::weighted(0.3, free_value()))
-        .prop_map(|(entries, unknown)| {
-            let mut d = Dictionary::new();
-            for (k, v) in entries.into_iter().flatten() {
-                d.insert(k, v);
-            }
-            if let Some(v) = unknown {
-                d.insert(UNKNOWN_KEY, v);
-            }
-            d
-        })
-        .boxed()
-}
 
 /// The wire identity of payload number `n` (unique identifiers, as a profile requires).
 fn payload_identity(d: &mut Dictionary, info: &PayloadTypeInfo, n: usize) {
@@ -164,7 +53,7 @@ fn payload_identity(d: &mut Dictionary, info: &PayloadTypeInfo, n: usize) {
 
 /// A random schema-conforming payload dictionary of `info`'s type.
 fn payload_dict(info: &'static PayloadTypeInfo, n: usize) -> BoxedStrategy<Dictionary> {
-    dict_for(info.keys, 0)
+    schema_values::dict_for(GEN, info.keys, 0)
         .prop_map(move |mut d| {
             payload_identity(&mut d, info, n);
             d
