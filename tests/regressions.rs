@@ -167,3 +167,26 @@ fn encode_error_paths_match_decode_paths() {
         }
     );
 }
+
+/// An error met while a dispatching decoder reads ahead for its type key (`MessageType`,
+/// `PayloadType`) has the same full path as when the bad value comes after the type key (it
+/// used to stop at the top-level key). Found in review of the profile tests.
+#[test]
+fn read_ahead_errors_keep_their_full_path() {
+    let deep = format!(
+        "<key>Deep</key><dict><key>A</key><array><string>x</string>{}</array></dict>",
+        "<array>".repeat(40)
+    );
+    let bad_integer = "<key>Bad</key><dict><key>A</key><array><string>x</string><integer>zz</integer></array></dict>";
+    for (bad, want_prefix) in [(deep.as_str(), "Deep.A[1]"), (bad_integer, "Bad.A[1]")] {
+        let kind = "<key>MessageType</key><string>Authenticate</string>";
+        let rest = "<key>Topic</key><string>t</string><key>UDID</key><string>u</string>";
+        let before = format!("<plist><dict>{bad}{kind}{rest}</dict></plist>");
+        let after = format!("<plist><dict>{kind}{rest}{bad}</dict></plist>");
+        let e1 = mdmkit::apple::checkin::CheckinMessage::from_xml(before.as_bytes()).unwrap_err();
+        let e2 = mdmkit::apple::checkin::CheckinMessage::from_xml(after.as_bytes()).unwrap_err();
+        assert_eq!(e1.kind(), e2.kind());
+        assert_eq!(e1.path(), e2.path(), "read-ahead path vs. normal path");
+        assert!(e1.path().starts_with(want_prefix), "{}", e1.path());
+    }
+}

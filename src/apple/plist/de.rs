@@ -928,17 +928,47 @@ impl<'a> Decoder<'a> {
         let mut seen = vec![first];
         let mut depth = 0usize;
         let mut found = None;
-        // The top-level key being read ahead, for the path of an error met on the way.
+        // Where the read-ahead is, for the path of an error met on the way: the top-level key,
+        // then one entry per open container below it (its current key or element index).
         let mut current: Option<Cow<'a, str>> = None;
+        let mut open: Vec<PeekSeg<'a>> = Vec::new();
         loop {
-            let t = self.next_token().map_err(|e| match &current {
-                Some(k) => e.in_key(k),
-                None => e,
+            let t = self.next_token().map_err(|e| {
+                let mut e = e;
+                for seg in open.iter().rev() {
+                    e = match seg {
+                        PeekSeg::Dict(Some(k)) => e.in_key(k),
+                        PeekSeg::Dict(None) => e,
+                        PeekSeg::Array(i) => e.in_index(*i),
+                    };
+                }
+                match &current {
+                    Some(k) => e.in_key(k),
+                    None => e,
+                }
             })?;
             if depth == 0
                 && let Token::Key(k) = &t
             {
                 current = Some(k.clone());
+            }
+            match &t {
+                Token::Key(k) if depth > 0 => {
+                    if let Some(PeekSeg::Dict(slot)) = open.last_mut() {
+                        *slot = Some(k.clone());
+                    }
+                }
+                Token::DictStart => open.push(PeekSeg::Dict(None)),
+                Token::ArrayStart => open.push(PeekSeg::Array(0)),
+                Token::DictEnd | Token::ArrayEnd => {
+                    open.pop();
+                }
+                _ => {}
+            }
+            // A value finished inside an array: the next element has the next index.
+            let finished = !matches!(t, Token::Key(_) | Token::DictStart | Token::ArrayStart);
+            if finished && let Some(PeekSeg::Array(i)) = open.last_mut() {
+                *i += 1;
             }
             match &t {
                 Token::DictStart | Token::ArrayStart => depth += 1,
@@ -996,6 +1026,13 @@ impl<'a> Decoder<'a> {
 
 /// Which of the wanted keys was found, and its value if that was a string.
 pub(crate) type Found<'a> = (usize, Option<Cow<'a, str>>);
+
+/// An open container met while reading ahead: a dictionary (its current key) or an array (the
+/// index of the element being read).
+enum PeekSeg<'a> {
+    Dict(Option<Cow<'a, str>>),
+    Array(usize),
+}
 
 /// The unknown keys of a dictionary being decoded, in order, with duplicate detection that stays
 /// linear for large dictionaries.
