@@ -95,68 +95,6 @@ impl PayloadTypeInfo {
     }
 }
 
-/// Values of the profile's `PayloadScope` (macOS): where the profile installs.
-///
-/// An open set: a value mdmkit does not know is kept as text (read it with
-/// [`as_str`](Self::as_str)).
-#[non_exhaustive]
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum PayloadScope {
-    /// `System`: for every user, on the device channel.
-    System,
-    /// `User`: for the user installing it, on the user channel.
-    User,
-    #[doc(hidden)]
-    Unrecognized(super::OtherValue),
-}
-
-impl PayloadScope {
-    /// The wire value.
-    #[must_use]
-    pub fn as_str(&self) -> &str {
-        match self {
-            PayloadScope::System => "System",
-            PayloadScope::User => "User",
-            PayloadScope::Unrecognized(o) => o.as_str(),
-        }
-    }
-}
-
-impl From<&str> for PayloadScope {
-    fn from(s: &str) -> Self {
-        match s {
-            "System" => PayloadScope::System,
-            "User" => PayloadScope::User,
-            other => PayloadScope::Unrecognized(super::OtherValue::new(other)),
-        }
-    }
-}
-
-impl FromPlist for PayloadScope {
-    fn from_plist<'a>(first: Token<'a>, de: &mut Decoder<'a>) -> Result<Self, DecodeError> {
-        String::from_plist(first, de).map(|s| PayloadScope::from(s.as_str()))
-    }
-}
-
-impl ToPlist for PayloadScope {
-    fn write_plist(&self, w: &mut Writer) -> Result<(), EncodeError> {
-        w.string(self.as_str())
-    }
-}
-
-impl Serialize for PayloadScope {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for PayloadScope {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = <std::borrow::Cow<'de, str> as Deserialize>::deserialize(d)?;
-        Ok(PayloadScope::from(&*s))
-    }
-}
-
 /// A configuration profile (`PayloadType` = `Configuration`).
 ///
 /// Keys follow Apple's `TopLevel` schema ([`PROFILE_KEYS`]); keys it does not define are kept

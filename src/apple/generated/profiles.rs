@@ -3446,3 +3446,71 @@ pub const PROFILE_AVAILABILITY: crate::apple::availability::Availability =
             )
         },
     ]);
+
+/// Values of `PayloadScope`.
+///
+/// An open set: a value mdmkit does not know is kept as text (read it with
+/// [`as_str`](Self::as_str)); do not match on it, a later release may name it.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PayloadScope {
+    /// `System`
+    System,
+    /// `User`
+    User,
+    #[doc(hidden)]
+    Unrecognized(crate::apple::OtherValue),
+}
+
+impl PayloadScope {
+    /// Every named value, in schema order.
+    pub const ALL: &'static [&'static str] = &["System", "User"];
+
+    /// The wire value.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            PayloadScope::System => "System",
+            PayloadScope::User => "User",
+            PayloadScope::Unrecognized(o) => o.as_str(),
+        }
+    }
+}
+
+impl From<&str> for PayloadScope {
+    fn from(s: &str) -> Self {
+        match s {
+            "System" => PayloadScope::System,
+            "User" => PayloadScope::User,
+            other => PayloadScope::Unrecognized(crate::apple::OtherValue::new(other)),
+        }
+    }
+}
+
+impl crate::apple::plist::FromPlist for PayloadScope {
+    fn from_plist<'a>(
+        first: crate::apple::plist::Token<'a>,
+        de: &mut crate::apple::plist::Decoder<'a>,
+    ) -> Result<Self, crate::DecodeError> {
+        String::from_plist(first, de).map(|s| PayloadScope::from(s.as_str()))
+    }
+}
+
+impl crate::apple::plist::ToPlist for PayloadScope {
+    fn write_plist(&self, w: &mut crate::apple::plist::Writer) -> Result<(), crate::EncodeError> {
+        w.string(self.as_str())
+    }
+}
+
+impl serde::Serialize for PayloadScope {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for PayloadScope {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+        Ok(PayloadScope::from(&*s))
+    }
+}

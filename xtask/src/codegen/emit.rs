@@ -81,6 +81,9 @@ struct Module<'n> {
     lenient: bool,
     /// The `subkeytype` of the array whose item dictionary is emitted next.
     alias_next: Option<String>,
+    /// The `KEYS` tables of the module's types (list expression → type), so a table is
+    /// written once and referenced by the tables that enclose it.
+    keys_consts: BTreeMap<String, String>,
 }
 
 impl Module<'_> {
@@ -169,6 +172,7 @@ pub fn group(
             named: BTreeMap::new(),
             lenient: false,
             alias_next: None,
+            keys_consts: BTreeMap::new(),
         };
         let (doc_text, tag) = match g.kind {
             GroupKind::Checkin => (
@@ -303,13 +307,29 @@ pub fn group(
                      pub const PROFILE_KEYS: &[{AV}::KeyInfo] = &[{}];\n\n\
                      /// The profile's `supportedOS` (`{rel}`), as data.\n\
                      pub const PROFILE_AVAILABILITY: {AV}::Availability = {};\n",
-                    top.payloadkeys
-                        .iter()
-                        .map(|k| keyinfo_expr(k, false))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    keys_list(&top.payloadkeys, false, &BTreeMap::new()),
                     availability_expr(top.payload.supported_os.as_ref())
                 );
+                // The profile's own open enums (`PayloadScope`), for the hand-written `Profile`.
+                let mut m = Module {
+                    items: Vec::new(),
+                    top: String::new(),
+                    taken: &mut taken,
+                    wire_names: false,
+                    named: BTreeMap::new(),
+                    lenient: false,
+                    alias_next: None,
+                    keys_consts: BTreeMap::new(),
+                };
+                for key in top.payloadkeys.iter().filter(|k| k.key != "PayloadType") {
+                    if let Some(values) = string_rangelist(key) {
+                        emit_enum(&mut m, &camel(&key.key), &key.key, &values);
+                    }
+                }
+                for item in &m.items {
+                    code.push_str(item);
+                    code.push('\n');
+                }
             }
         }
     }
@@ -1239,15 +1259,13 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
             availability_expr(Some(av))
         );
     }
+    let keys = keys_list(spec.keys, m.lenient, &m.keys_consts);
     let _ = writeln!(
         c,
-        "    /// Facts about every key the schema defines, in schema order.\n    pub const KEYS: &'static [{AV}::KeyInfo] = &[{}];\n}}\n",
-        spec.keys
-            .iter()
-            .map(|k| keyinfo_expr(k, m.lenient))
-            .collect::<Vec<_>>()
-            .join(", ")
+        "    /// Facts about every key the schema defines, in schema order.\n    pub const KEYS: &'static [{AV}::KeyInfo] = &[{keys}];\n}}\n"
     );
+    // Enclosing types reference this table instead of writing it again.
+    m.keys_consts.entry(keys).or_insert_with(|| name.clone());
     if required.iter().all(|f| fixed(f).is_some()) {
         let _ = writeln!(
             c,
@@ -1351,7 +1369,9 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
     Ok(())
 }
 
-fn keyinfo_expr(key: &Key, lenient: bool) -> String {
+/// The `KeyInfo` expression of `key`. A nested key list that some type of the module already
+/// carries as its `KEYS` (`known`: list expression → type) is referenced, not written again.
+fn keyinfo_expr(key: &Key, lenient: bool, known: &BTreeMap<String, String>) -> String {
     let req = key.presence.as_deref() == Some("required");
     let allowed: Vec<String> = key
         .rangelist
@@ -1360,20 +1380,27 @@ fn keyinfo_expr(key: &Key, lenient: bool) -> String {
         .filter_map(scalar_text)
         .map(|v| format!("{v:?}"))
         .collect();
-    let sub: Vec<String> = key
-        .subkeys
-        .iter()
-        .map(|k| keyinfo_expr(k, lenient))
-        .collect();
+    let sub = keys_list(&key.subkeys, lenient, known);
+    let subkeys = match known.get(&sub) {
+        Some(ty) if !sub.is_empty() => format!("{ty}::KEYS"),
+        _ => format!("&[{sub}]"),
+    };
     format!(
-        "{AV}::KeyInfo::new({:?}, {:?}, {}, {req}, {}).with_allowed(&[{}]).with_subkeys(&[{}])",
+        "{AV}::KeyInfo::new({:?}, {:?}, {}, {req}, {}).with_allowed(&[{}]).with_subkeys({subkeys})",
         key.key,
         key.ty,
         !lenient && req && key.supported_os.is_none(),
         availability_expr(key.supported_os.as_ref()),
         allowed.join(", "),
-        sub.join(", ")
     )
+}
+
+/// The `KeyInfo` expressions of `keys`, comma-separated (the inside of a `KEYS` slice).
+fn keys_list(keys: &[Key], lenient: bool, known: &BTreeMap<String, String>) -> String {
+    keys.iter()
+        .map(|k| keyinfo_expr(k, lenient, known))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn field_doc(f: &Field<'_>) -> String {

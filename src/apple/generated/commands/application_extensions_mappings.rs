@@ -279,35 +279,7 @@ impl NSExtensionMappingsResponse {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Identifier",
-                "<string>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "ExtensionPoint",
-                "<string>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "DisplayName",
-                "<string>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])])];
+        .with_subkeys(NSExtensionMappingsExtensionsItem::KEYS)])];
 }
 
 impl Default for NSExtensionMappingsResponse {

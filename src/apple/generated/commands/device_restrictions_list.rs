@@ -537,15 +537,7 @@ impl RestrictionsDictionary {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "value",
-            "<boolean>",
-            false,
-            true,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])]),
+        .with_subkeys(RestrictionsRestrictedBoolItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "restrictedValue",
             "<dictionary>",
@@ -562,15 +554,7 @@ impl RestrictionsDictionary {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "value",
-            "<integer>",
-            false,
-            true,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])]),
+        .with_subkeys(RestrictionsRestrictedValueItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "intersection",
             "<dictionary>",
@@ -587,23 +571,7 @@ impl RestrictionsDictionary {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "values",
-            "<array>",
-            false,
-            true,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "valuesItem",
-            "<string>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])])]),
+        .with_subkeys(RestrictionsIntersectionItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "union",
             "<dictionary>",
@@ -620,23 +588,7 @@ impl RestrictionsDictionary {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "values",
-            "<array>",
-            false,
-            true,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "valuesItem",
-            "<string>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])])]),
+        .with_subkeys(RestrictionsIntersectionItem::KEYS)]),
     ];
 }
 
@@ -744,124 +696,7 @@ impl RestrictionsResponse {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "restrictedBool",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ANY restriction name",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "value",
-                "<boolean>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])])]),
-            crate::apple::availability::KeyInfo::new(
-                "restrictedValue",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ANY restriction name",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "value",
-                "<integer>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])])]),
-            crate::apple::availability::KeyInfo::new(
-                "intersection",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ANY restriction name",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "values",
-                "<array>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "valuesItem",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])])])]),
-            crate::apple::availability::KeyInfo::new(
-                "union",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ANY restriction name",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "values",
-                "<array>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "valuesItem",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])])])]),
-        ]),
+        .with_subkeys(RestrictionsDictionary::KEYS),
         crate::apple::availability::KeyInfo::new(
             "ProfileRestrictions",
             "<dictionary>",
@@ -878,124 +713,7 @@ impl RestrictionsResponse {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "restrictedBool",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ANY restriction name",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "value",
-                "<boolean>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])])]),
-            crate::apple::availability::KeyInfo::new(
-                "restrictedValue",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ANY restriction name",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "value",
-                "<integer>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])])]),
-            crate::apple::availability::KeyInfo::new(
-                "intersection",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ANY restriction name",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "values",
-                "<array>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "valuesItem",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])])])]),
-            crate::apple::availability::KeyInfo::new(
-                "union",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ANY restriction name",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "values",
-                "<array>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "valuesItem",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])])])]),
-        ])]),
+        .with_subkeys(RestrictionsDictionary::KEYS)]),
     ];
 }
 

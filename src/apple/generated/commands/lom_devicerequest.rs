@@ -370,78 +370,7 @@ impl LOMDeviceRequest {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "DeviceRequestType",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["PowerON", "PowerOFF", "Reset"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "DeviceRequestUUID",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "DeviceDNSName",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "PrimaryIPv6AddressList",
-                "<array>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "PrimaryIPv6AddressListItem",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "SecondaryIPv6AddressList",
-                "<array>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "SecondaryIPv6AddressListItem",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "LOMProtocolVersion",
-                "<integer>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])])];
+        .with_subkeys(LOMDeviceRequestRequestListItem::KEYS)])];
 }
 
 impl crate::apple::plist::FromPlist for LOMDeviceRequest {
@@ -647,35 +576,7 @@ impl LOMDeviceRequestResponse {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "DeviceRequestSuccess",
-                "<boolean>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "DeviceRequestUUID",
-                "<string>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "DeviceRequestReturnError",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])])];
+        .with_subkeys(LOMDeviceRequestResponseListItem::KEYS)])];
 }
 
 impl Default for LOMDeviceRequestResponse {

@@ -287,15 +287,7 @@ impl SetFirmwarePasswordResponse {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "PasswordChanged",
-            "<boolean>",
-            false,
-            true,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])];
+        .with_subkeys(SetFirmwarePasswordResponseSetFirmwarePassword::KEYS)];
 }
 
 impl Default for SetFirmwarePasswordResponse {

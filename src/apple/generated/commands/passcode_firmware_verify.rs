@@ -244,15 +244,7 @@ impl VerifyFirmwarePasswordResponse {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "PasswordVerified",
-            "<boolean>",
-            false,
-            true,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])];
+        .with_subkeys(VerifyFirmwarePasswordResponseVerifyFirmwarePassword::KEYS)];
 }
 
 impl Default for VerifyFirmwarePasswordResponse {

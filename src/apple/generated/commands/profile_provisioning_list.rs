@@ -340,35 +340,7 @@ impl ProvisioningProfileListResponse {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Name",
-                "<string>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "UUID",
-                "<string>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "ExpiryDate",
-                "<date>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])])];
+        .with_subkeys(ProvisioningProfileListItem::KEYS)])];
 }
 
 impl Default for ProvisioningProfileListResponse {

@@ -331,49 +331,7 @@ impl RotateFileVaultKey {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Password",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "PrivateKeyExport",
-                "<data>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        deprecated: Some(crate::apple::availability::Version::new(10, 15, 0)),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::MacOs,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "PrivateKeyExportPassword",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        deprecated: Some(crate::apple::availability::Version::new(10, 15, 0)),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::MacOs,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ]),
+        .with_subkeys(RotateFileVaultKeyFileVaultUnlock::KEYS),
         crate::apple::availability::KeyInfo::new(
             "NewCertificate",
             "<data>",
@@ -575,15 +533,7 @@ impl RotateFileVaultKeyResponse {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "EncryptedNewRecoveryKey",
-            "<data>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])];
+        .with_subkeys(RotateResultItem::KEYS)];
 }
 
 impl Default for RotateFileVaultKeyResponse {

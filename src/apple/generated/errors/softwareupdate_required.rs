@@ -183,26 +183,7 @@ impl SoftwareUpdateRequiredDetails {
             ]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Description",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Token",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ]),
+        .with_subkeys(SoftwareUpdateRequiredRequireBetaProgram::KEYS),
     ];
 }
 
@@ -372,71 +353,7 @@ impl SoftwareUpdateRequired {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "OSVersion",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "BuildVersion",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "RequireBetaProgram",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::Since(
-                            crate::apple::availability::Version::new(17, 5, 0),
-                        )),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::Ios,
-                        )
-                    },
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::Since(
-                            crate::apple::availability::Version::new(14, 5, 0),
-                        )),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::MacOs,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[
-                crate::apple::availability::KeyInfo::new(
-                    "Description",
-                    "<string>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "Token",
-                    "<string>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-            ]),
-        ]),
+        .with_subkeys(SoftwareUpdateRequiredDetails::KEYS),
     ];
 }
 

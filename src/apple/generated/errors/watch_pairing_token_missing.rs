@@ -193,15 +193,7 @@ impl PairingTokenMissing {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "security-token",
-            "<string>",
-            true,
-            true,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])]),
+        .with_subkeys(PairingTokenMissingDetails::KEYS),
     ];
 }
 

@@ -638,56 +638,7 @@ impl Airplay {
             ]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "DeviceID",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        deprecated: Some(crate::apple::availability::Version::new(18, 0, 0)),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::Ios,
-                        )
-                    },
-                    crate::apple::availability::OsSupport {
-                        deprecated: Some(crate::apple::availability::Version::new(15, 0, 0)),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::MacOs,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "DeviceName",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::Since(
-                            crate::apple::availability::Version::new(18, 0, 0),
-                        )),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::Ios,
-                        )
-                    },
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::Since(
-                            crate::apple::availability::Version::new(15, 0, 0),
-                        )),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::MacOs,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(AirplayAllowListItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "Passwords",
             "<array>",
@@ -704,57 +655,7 @@ impl Airplay {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "DeviceName",
-                "<string>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::Since(
-                            crate::apple::availability::Version::new(15, 0, 0),
-                        )),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::MacOs,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Password",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "DeviceID",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::Ios,
-                        )
-                    },
-                    crate::apple::availability::OsSupport {
-                        deprecated: Some(crate::apple::availability::Version::new(15, 0, 0)),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::MacOs,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(AirplayPasswordsItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "Whitelist",
             "<array>",
@@ -807,56 +708,7 @@ impl Airplay {
             ]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "DeviceID",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        deprecated: Some(crate::apple::availability::Version::new(18, 0, 0)),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::Ios,
-                        )
-                    },
-                    crate::apple::availability::OsSupport {
-                        deprecated: Some(crate::apple::availability::Version::new(15, 0, 0)),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::MacOs,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "DeviceName",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::Since(
-                            crate::apple::availability::Version::new(18, 0, 0),
-                        )),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::Ios,
-                        )
-                    },
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::Since(
-                            crate::apple::availability::Version::new(15, 0, 0),
-                        )),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::MacOs,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(AirplayAllowListItem::KEYS)]),
     ];
 }
 

@@ -197,53 +197,7 @@ impl ApnManagedDefaultsData {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "apn",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "username",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "password",
-                "<data>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "proxy",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "proxyPort",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])])];
+        .with_subkeys(ApnManagedApnsItem::KEYS)])];
 }
 
 impl crate::apple::plist::FromPlist for ApnManagedDefaultsData {
@@ -522,69 +476,7 @@ impl ApnManaged {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "apns",
-            "<array>",
-            true,
-            true,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "apnsItem",
-            "<dictionary>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "apn",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "username",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "password",
-                "<data>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "proxy",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "proxyPort",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])])]),
+        .with_subkeys(ApnManagedDefaultsData::KEYS),
         crate::apple::availability::KeyInfo::new(
             "DefaultsDomainName",
             "<string>",

@@ -320,52 +320,7 @@ impl AssociatedDomains {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "ApplicationIdentifier",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "AssociatedDomains",
-                "<array>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "AssociatedDomain",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "EnableDirectDownloads",
-                "<boolean>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::Since(
-                            crate::apple::availability::Version::new(11, 0, 0),
-                        )),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::MacOs,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(AssociatedDomainsConfigurationItem::KEYS)]),
     ];
 }
 

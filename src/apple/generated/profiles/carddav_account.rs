@@ -152,30 +152,7 @@ impl CarddavAccountCommunicationServiceRules {
             ]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "AudioCall",
-            "<string>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[
-                crate::apple::availability::OsSupport {
-                    introduced: Some(crate::apple::availability::Introduced::Since(
-                        crate::apple::availability::Version::new(10, 0, 0),
-                    )),
-                    ..crate::apple::availability::OsSupport::new(
-                        crate::apple::availability::Platform::Ios,
-                    )
-                },
-                crate::apple::availability::OsSupport {
-                    introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                    ..crate::apple::availability::OsSupport::new(
-                        crate::apple::availability::Platform::MacOs,
-                    )
-                },
-            ]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])];
+        .with_subkeys(CarddavAccountDefaultServiceHandlers::KEYS)];
 }
 
 impl Default for CarddavAccountCommunicationServiceRules {
@@ -578,53 +555,7 @@ impl CarddavAccount {
             ]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "DefaultServiceHandlers",
-            "<dictionary>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[
-                crate::apple::availability::OsSupport {
-                    introduced: Some(crate::apple::availability::Introduced::Since(
-                        crate::apple::availability::Version::new(10, 0, 0),
-                    )),
-                    ..crate::apple::availability::OsSupport::new(
-                        crate::apple::availability::Platform::Ios,
-                    )
-                },
-                crate::apple::availability::OsSupport {
-                    introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                    ..crate::apple::availability::OsSupport::new(
-                        crate::apple::availability::Platform::MacOs,
-                    )
-                },
-            ]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "AudioCall",
-            "<string>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[
-                crate::apple::availability::OsSupport {
-                    introduced: Some(crate::apple::availability::Introduced::Since(
-                        crate::apple::availability::Version::new(10, 0, 0),
-                    )),
-                    ..crate::apple::availability::OsSupport::new(
-                        crate::apple::availability::Platform::Ios,
-                    )
-                },
-                crate::apple::availability::OsSupport {
-                    introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                    ..crate::apple::availability::OsSupport::new(
-                        crate::apple::availability::Platform::MacOs,
-                    )
-                },
-            ]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])]),
+        .with_subkeys(CarddavAccountCommunicationServiceRules::KEYS),
         crate::apple::availability::KeyInfo::new(
             "VPNUUID",
             "<string>",

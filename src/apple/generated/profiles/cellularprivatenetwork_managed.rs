@@ -334,44 +334,7 @@ impl CellularprivatenetworkManaged {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Longitude",
-                "<real>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Latitude",
-                "<real>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Radius",
-                "<real>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "GeofenceId",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(CellularprivatenetworkManagedGeofenceItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "DataSetName",
             "<string>",

@@ -634,34 +634,7 @@ impl DnsSettingsManagedOnDemandRulesElement {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Domains",
-                "<array>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "DomainsElement",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "DomainAction",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["NeverConnect", "ConnectIfNeeded"])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(DnsSettingsManagedActionParameter::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "DNSDomainMatch",
             "<array>",
@@ -1004,69 +977,7 @@ impl DnsSettingsManaged {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "DNSProtocol",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["HTTPS", "TLS"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "ServerURL",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "ServerName",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "ServerAddresses",
-                "<array>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ServerAddressesElement",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "SupplementalMatchDomains",
-                "<array>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "SupplementalMatchDomainsElement",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-        ]),
+        .with_subkeys(DnsSettingsManagedDNSSettings::KEYS),
         crate::apple::availability::KeyInfo::new(
             "OnDemandRules",
             "<array>",
@@ -1083,130 +994,7 @@ impl DnsSettingsManaged {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Action",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["Connect", "Disconnect", "EvaluateConnection"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "ActionParameters",
-                "<array>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ActionParameter",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[
-                crate::apple::availability::KeyInfo::new(
-                    "Domains",
-                    "<array>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                    "DomainsElement",
-                    "<string>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[])]),
-                crate::apple::availability::KeyInfo::new(
-                    "DomainAction",
-                    "<string>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&["NeverConnect", "ConnectIfNeeded"])
-                .with_subkeys(&[]),
-            ])]),
-            crate::apple::availability::KeyInfo::new(
-                "DNSDomainMatch",
-                "<array>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "DNSDomainMatchElement",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "DNSServerAddressMatch",
-                "<array>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "DNSServerAddressMatchElement",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "InterfaceTypeMatch",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["Ethernet", "WiFi", "Cellular"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "SSIDMatch",
-                "<array>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "SSIDMatchElement",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "URLStringProbe",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(DnsSettingsManagedOnDemandRulesElement::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "ProhibitDisablement",
             "<boolean>",

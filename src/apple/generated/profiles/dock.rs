@@ -629,52 +629,7 @@ impl DockStaticItem {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "label",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "url",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "file-type",
-                "<integer>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1", "3"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "file-data",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ANY",
-                "<any>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-        ]),
+        .with_subkeys(DockTileData::KEYS),
         crate::apple::availability::KeyInfo::new(
             "tile-type",
             "<string>",
@@ -968,52 +923,7 @@ impl DockStaticItem2 {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "label",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "url",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "file-type",
-                "<integer>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1", "3"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "file-data",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ANY",
-                "<any>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-        ]),
+        .with_subkeys(DockTileData::KEYS),
         crate::apple::availability::KeyInfo::new(
             "tile-type",
             "<string>",
@@ -1307,52 +1217,7 @@ impl DockStaticItem3 {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "label",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "url",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "file-type",
-                "<integer>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1", "3"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "file-data",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ANY",
-                "<any>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-        ]),
+        .with_subkeys(DockTileData::KEYS),
         crate::apple::availability::KeyInfo::new(
             "tile-type",
             "<string>",
@@ -1646,52 +1511,7 @@ impl DockStaticItem4 {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "label",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "url",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "file-type",
-                "<integer>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1", "3"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "file-data",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ANY",
-                "<any>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-        ]),
+        .with_subkeys(DockTileData::KEYS),
         crate::apple::availability::KeyInfo::new(
             "tile-type",
             "<string>",
@@ -2429,71 +2249,7 @@ impl Dock {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "tile-data",
-                "<dictionary>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[
-                crate::apple::availability::KeyInfo::new(
-                    "label",
-                    "<string>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "url",
-                    "<string>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "file-type",
-                    "<integer>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&["0", "1", "3"])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "file-data",
-                    "<dictionary>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                    "ANY",
-                    "<any>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[])]),
-            ]),
-            crate::apple::availability::KeyInfo::new(
-                "tile-type",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["file-tile", "directory-tile", "url-tile"])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(DockStaticItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "static-apps",
             "<array>",
@@ -2510,71 +2266,7 @@ impl Dock {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "tile-data",
-                "<dictionary>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[
-                crate::apple::availability::KeyInfo::new(
-                    "label",
-                    "<string>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "url",
-                    "<string>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "file-type",
-                    "<integer>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&["0", "1", "3"])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "file-data",
-                    "<dictionary>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                    "ANY",
-                    "<any>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[])]),
-            ]),
-            crate::apple::availability::KeyInfo::new(
-                "tile-type",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["file-tile", "directory-tile", "url-tile"])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(DockStaticItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "persistent-apps",
             "<array>",
@@ -2591,71 +2283,7 @@ impl Dock {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "tile-data",
-                "<dictionary>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[
-                crate::apple::availability::KeyInfo::new(
-                    "label",
-                    "<string>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "url",
-                    "<string>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "file-type",
-                    "<integer>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&["0", "1", "3"])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "file-data",
-                    "<dictionary>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                    "ANY",
-                    "<any>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[])]),
-            ]),
-            crate::apple::availability::KeyInfo::new(
-                "tile-type",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["file-tile", "directory-tile", "url-tile"])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(DockStaticItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "persistent-others",
             "<array>",
@@ -2672,71 +2300,7 @@ impl Dock {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "tile-data",
-                "<dictionary>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[
-                crate::apple::availability::KeyInfo::new(
-                    "label",
-                    "<string>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "url",
-                    "<string>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "file-type",
-                    "<integer>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&["0", "1", "3"])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "file-data",
-                    "<dictionary>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                    "ANY",
-                    "<any>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[])]),
-            ]),
-            crate::apple::availability::KeyInfo::new(
-                "tile-type",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["file-tile", "directory-tile", "url-tile"])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(DockStaticItem::KEYS)]),
     ];
 }
 

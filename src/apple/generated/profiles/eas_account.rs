@@ -136,22 +136,7 @@ impl EasAccountCommunicationServiceRules {
             }]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "AudioCall",
-            "<string>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::Since(
-                    crate::apple::availability::Version::new(10, 0, 0),
-                )),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::Ios,
-                )
-            }]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])];
+        .with_subkeys(EasAccountDefaultServiceHandlers::KEYS)];
 }
 
 impl Default for EasAccountCommunicationServiceRules {
@@ -983,37 +968,7 @@ impl EasAccount {
             }]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "DefaultServiceHandlers",
-            "<dictionary>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::Since(
-                    crate::apple::availability::Version::new(10, 0, 0),
-                )),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::Ios,
-                )
-            }]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "AudioCall",
-            "<string>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[crate::apple::availability::OsSupport {
-                introduced: Some(crate::apple::availability::Introduced::Since(
-                    crate::apple::availability::Version::new(10, 0, 0),
-                )),
-                ..crate::apple::availability::OsSupport::new(
-                    crate::apple::availability::Platform::Ios,
-                )
-            }]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])]),
+        .with_subkeys(EasAccountCommunicationServiceRules::KEYS),
         crate::apple::availability::KeyInfo::new(
             "allowMailDrop",
             "<boolean>",

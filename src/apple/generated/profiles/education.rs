@@ -1100,34 +1100,7 @@ impl Education {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Name",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "GroupBeaconIDs",
-                "<array>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "GroupBeaconIDsItem",
-                "<integer>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-        ])]),
+        .with_subkeys(EducationDepartmentsItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "Groups",
             "<array>",
@@ -1144,117 +1117,7 @@ impl Education {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "BeaconID",
-                "<integer>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Name",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Description",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "ImageURL",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        deprecated: Some(crate::apple::availability::Version::new(9, 3, 1)),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::Ios,
-                        )
-                    },
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::MacOs,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "ConfigurationSource",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "LeaderIdentifiers",
-                "<array>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "LeaderIdentifiersItem",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "MemberIdentifiers",
-                "<array>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "MemberIdentifiersItem",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "DeviceGroupIdentifiers",
-                "<array>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "DeviceGroupIdentifiersItem",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-        ])]),
+        .with_subkeys(EducationGroupsItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "Users",
             "<array>",
@@ -1271,111 +1134,7 @@ impl Education {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Identifier",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Name",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "GivenName",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "FamilyName",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "PhoneticGivenName",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "PhoneticFamilyName",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "ImageURL",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "FullScreenImageURL",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        deprecated: Some(crate::apple::availability::Version::new(9, 3, 1)),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::Ios,
-                        )
-                    },
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::MacOs,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "AppleID",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "PasscodeType",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["complex", "four", "six"])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(EducationUsersItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "DeviceGroups",
             "<array>",
@@ -1392,43 +1151,7 @@ impl Education {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Identifier",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Name",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "SerialNumbers",
-                "<array>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "SerialNumbersItem",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-        ])]),
+        .with_subkeys(EducationDeviceGroupsItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "ScreenObservationPermissionModificationAllowed",
             "<boolean>",

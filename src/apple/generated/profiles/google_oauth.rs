@@ -152,30 +152,7 @@ impl GoogleOauthCommunicationServiceRules {
             ]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "AudioCall",
-            "<string>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[
-                crate::apple::availability::OsSupport {
-                    introduced: Some(crate::apple::availability::Introduced::Since(
-                        crate::apple::availability::Version::new(10, 0, 0),
-                    )),
-                    ..crate::apple::availability::OsSupport::new(
-                        crate::apple::availability::Platform::Ios,
-                    )
-                },
-                crate::apple::availability::OsSupport {
-                    introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                    ..crate::apple::availability::OsSupport::new(
-                        crate::apple::availability::Platform::MacOs,
-                    )
-                },
-            ]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])];
+        .with_subkeys(GoogleOauthDefaultServiceHandlers::KEYS)];
 }
 
 impl Default for GoogleOauthCommunicationServiceRules {
@@ -449,53 +426,7 @@ impl GoogleOauth {
             }]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "DefaultServiceHandlers",
-            "<dictionary>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[
-                crate::apple::availability::OsSupport {
-                    introduced: Some(crate::apple::availability::Introduced::Since(
-                        crate::apple::availability::Version::new(10, 0, 0),
-                    )),
-                    ..crate::apple::availability::OsSupport::new(
-                        crate::apple::availability::Platform::Ios,
-                    )
-                },
-                crate::apple::availability::OsSupport {
-                    introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                    ..crate::apple::availability::OsSupport::new(
-                        crate::apple::availability::Platform::MacOs,
-                    )
-                },
-            ]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "AudioCall",
-            "<string>",
-            false,
-            false,
-            crate::apple::availability::Availability(&[
-                crate::apple::availability::OsSupport {
-                    introduced: Some(crate::apple::availability::Introduced::Since(
-                        crate::apple::availability::Version::new(10, 0, 0),
-                    )),
-                    ..crate::apple::availability::OsSupport::new(
-                        crate::apple::availability::Platform::Ios,
-                    )
-                },
-                crate::apple::availability::OsSupport {
-                    introduced: Some(crate::apple::availability::Introduced::NotAvailable),
-                    ..crate::apple::availability::OsSupport::new(
-                        crate::apple::availability::Platform::MacOs,
-                    )
-                },
-            ]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])]),
+        .with_subkeys(GoogleOauthCommunicationServiceRules::KEYS),
         crate::apple::availability::KeyInfo::new(
             "VPNUUID",
             "<string>",

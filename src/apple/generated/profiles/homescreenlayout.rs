@@ -428,70 +428,7 @@ impl Homescreenlayout {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Type",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["App", "Folder", "WebClip"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "DisplayName",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "BundleID",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Pages",
-                "<array>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "PagesItem",
-                "<array>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "URL",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::Since(
-                            crate::apple::availability::Version::new(11, 3, 0),
-                        )),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::Ios,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(HomescreenlayoutIconItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "Pages",
             "<array>",

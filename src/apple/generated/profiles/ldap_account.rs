@@ -490,39 +490,7 @@ impl LdapAccount {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "LDAPSearchSettingDescription",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "LDAPSearchSettingSearchBase",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "LDAPSearchSettingScope",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[
-                "LDAPSearchSettingScopeBase",
-                "LDAPSearchSettingScopeOneLevel",
-                "LDAPSearchSettingScopeSubtree",
-            ])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(LdapAccountLDAPSearchSettingsItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "VPNUUID",
             "<string>",

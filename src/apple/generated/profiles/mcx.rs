@@ -493,42 +493,7 @@ impl EnergySaverSchedule {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "eventtype",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[
-                "wake",
-                "poweron",
-                "wakepoweron",
-                "sleep",
-                "shutdown",
-                "restart",
-            ])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "weekdays",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "time",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ]),
+        .with_subkeys(RepeatingPowerItem::KEYS),
         crate::apple::availability::KeyInfo::new(
             "RepeatingPowerOff",
             "<dictionary>",
@@ -537,42 +502,7 @@ impl EnergySaverSchedule {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "eventtype",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[
-                "wake",
-                "poweron",
-                "wakepoweron",
-                "sleep",
-                "shutdown",
-                "restart",
-            ])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "weekdays",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "time",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ]),
+        .with_subkeys(RepeatingPowerItem::KEYS),
     ];
 }
 
@@ -940,80 +870,7 @@ impl Mcx {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Display Sleep Timer",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Disk Sleep Timer",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "System Sleep Timer",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Reduce Processor Speed",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Dynamic Power Step",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Wake on LAN",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Wake On Modem Ring",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Automatic Restart On Power Loss",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-        ]),
+        .with_subkeys(PowerSettings::KEYS),
         crate::apple::availability::KeyInfo::new(
             "com.apple.EnergySaver.portable.ACPower",
             "<dictionary>",
@@ -1022,80 +879,7 @@ impl Mcx {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Display Sleep Timer",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Disk Sleep Timer",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "System Sleep Timer",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Reduce Processor Speed",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Dynamic Power Step",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Wake on LAN",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Wake On Modem Ring",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Automatic Restart On Power Loss",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-        ]),
+        .with_subkeys(PowerSettings::KEYS),
         crate::apple::availability::KeyInfo::new(
             "com.apple.EnergySaver.portable.BatteryPower",
             "<dictionary>",
@@ -1104,80 +888,7 @@ impl Mcx {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Display Sleep Timer",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Disk Sleep Timer",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "System Sleep Timer",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Reduce Processor Speed",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Dynamic Power Step",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Wake on LAN",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Wake On Modem Ring",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Automatic Restart On Power Loss",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["0", "1"])
-            .with_subkeys(&[]),
-        ]),
+        .with_subkeys(PowerSettings::KEYS),
         crate::apple::availability::KeyInfo::new(
             "com.apple.EnergySaver.desktop.Schedule",
             "<dictionary>",
@@ -1186,96 +897,7 @@ impl Mcx {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "RepeatingPowerOn",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[
-                crate::apple::availability::KeyInfo::new(
-                    "eventtype",
-                    "<string>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[
-                    "wake",
-                    "poweron",
-                    "wakepoweron",
-                    "sleep",
-                    "shutdown",
-                    "restart",
-                ])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "weekdays",
-                    "<integer>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "time",
-                    "<integer>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-            ]),
-            crate::apple::availability::KeyInfo::new(
-                "RepeatingPowerOff",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[
-                crate::apple::availability::KeyInfo::new(
-                    "eventtype",
-                    "<string>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[
-                    "wake",
-                    "poweron",
-                    "wakepoweron",
-                    "sleep",
-                    "shutdown",
-                    "restart",
-                ])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "weekdays",
-                    "<integer>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "time",
-                    "<integer>",
-                    false,
-                    false,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-            ]),
-        ]),
+        .with_subkeys(EnergySaverSchedule::KEYS),
         crate::apple::availability::KeyInfo::new(
             "SleepDisabled",
             "<boolean>",

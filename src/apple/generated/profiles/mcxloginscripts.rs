@@ -373,26 +373,7 @@ impl Mcxloginscripts {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "filename",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "filedata",
-                "<data>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(McxloginscriptsScriptsItems::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "logoutscripts",
             "<array>",
@@ -409,26 +390,7 @@ impl Mcxloginscripts {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "filename",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "filedata",
-                "<data>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(McxloginscriptsScriptsItems::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "skipLoginHook",
             "<boolean>",

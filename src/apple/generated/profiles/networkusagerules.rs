@@ -420,43 +420,7 @@ impl Networkusagerules {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "AppIdentifierMatches",
-                "<array>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "AppIdentifierMatchesItem",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "AllowRoamingCellularData",
-                "<boolean>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "AllowCellularData",
-                "<boolean>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(NetworkusagerulesApplicationRulesItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "SIMRules",
             "<array>",
@@ -480,34 +444,7 @@ impl Networkusagerules {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "ICCIDs",
-                "<array>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "ICCID",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[])]),
-            crate::apple::availability::KeyInfo::new(
-                "WiFiAssistPolicy",
-                "<integer>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["2", "3"])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(NetworkusagerulesSIMRulesItem::KEYS)]),
     ];
 }
 

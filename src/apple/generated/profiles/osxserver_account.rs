@@ -395,26 +395,7 @@ impl OsxserverAccount {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Type",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["com.apple.osxserver.documents"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Port",
-                "<integer>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(OsxserverAccountConfiguredAccountsItem::KEYS)]),
     ];
 }
 

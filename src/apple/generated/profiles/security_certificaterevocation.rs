@@ -344,26 +344,7 @@ impl SecurityCertificaterevocation {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Algorithm",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["sha256"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Hash",
-                "<data>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(SecurityCertificaterevocationSubjectPublicKeyInfoHashDict::KEYS)]),
     ];
 }
 

@@ -366,26 +366,7 @@ impl SecurityCertificatetransparency {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Algorithm",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&["sha256"])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Hash",
-                "<data>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(SecurityCertificatetransparencySubjectPublicKeyInfoHashDict::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "DisabledForDomains",
             "<array>",

@@ -404,50 +404,7 @@ impl Servicemanagement {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "RuleType",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[
-                "BundleIdentifier",
-                "BundleIdentifierPrefix",
-                "Label",
-                "LabelPrefix",
-                "TeamIdentifier",
-            ])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "RuleValue",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Comment",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "TeamIdentifier",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(ServicemanagementRule::KEYS)]),
     ];
 }
 

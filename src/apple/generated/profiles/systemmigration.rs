@@ -192,44 +192,7 @@ impl SystemmigrationCustomBehaviorItem {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "SourcePath",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "SourcePathInUserHome",
-                "<boolean>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "TargetPath",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "TargetPathInUserHome",
-                "<boolean>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(SystemmigrationPathsItem::KEYS)]),
     ];
 }
 
@@ -447,71 +410,7 @@ impl Systemmigration {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Context",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Paths",
-                "<array>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-                "PathsItem",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[
-                crate::apple::availability::KeyInfo::new(
-                    "SourcePath",
-                    "<string>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "SourcePathInUserHome",
-                    "<boolean>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "TargetPath",
-                    "<string>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-                crate::apple::availability::KeyInfo::new(
-                    "TargetPathInUserHome",
-                    "<boolean>",
-                    true,
-                    true,
-                    crate::apple::availability::Availability(&[]),
-                )
-                .with_allowed(&[])
-                .with_subkeys(&[]),
-            ])]),
-        ])]),
+        .with_subkeys(SystemmigrationCustomBehaviorItem::KEYS)]),
     ];
 }
 

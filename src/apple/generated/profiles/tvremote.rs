@@ -364,15 +364,7 @@ impl Tvremote {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[crate::apple::availability::KeyInfo::new(
-            "RemoteDeviceID",
-            "<string>",
-            true,
-            true,
-            crate::apple::availability::Availability(&[]),
-        )
-        .with_allowed(&[])
-        .with_subkeys(&[])])]),
+        .with_subkeys(TvremoteAllowedRemotesItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "AllowedTVs",
             "<array>",
@@ -394,35 +386,7 @@ impl Tvremote {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "TVDeviceID",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "TVDeviceName",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[
-                    crate::apple::availability::OsSupport {
-                        introduced: Some(crate::apple::availability::Introduced::Since(
-                            crate::apple::availability::Version::new(15, 0, 0),
-                        )),
-                        ..crate::apple::availability::OsSupport::new(
-                            crate::apple::availability::Platform::Ios,
-                        )
-                    },
-                ]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(TvremoteAllowedTVsItem::KEYS)]),
     ];
 }
 

@@ -821,26 +821,7 @@ impl WebcontentFilter {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "URL",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Title",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(WebcontentFilterWhitelistedBookmarksItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "AllowListBookmarks",
             "<array>",
@@ -872,26 +853,7 @@ impl WebcontentFilter {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "URL",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Title",
-                "<string>",
-                true,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(WebcontentFilterWhitelistedBookmarksItem::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "UserDefinedName",
             "<string>",
