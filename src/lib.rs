@@ -44,6 +44,9 @@
 //!   through `apple::transport::verify_mdm_signature` when `apple` is on too), parsed with the
 //!   pure-Rust `cms` / `x509-cert` decoders, with OpenSSL for the cryptography. Turn it off for a
 //!   parse-only build without OpenSSL.
+//! * `windows` (default): [`windows`]: OMA DM / SyncML 1.2 messages, sessions, large objects,
+//!   MD5 digest authentication, and Windows helpers.
+//! * `wbxml`: WBXML for SyncML (`windows::wbxml`, `SyncMl::from_wbxml` / `to_wbxml`).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -58,6 +61,9 @@ pub mod apple;
 
 #[cfg(feature = "cms")]
 pub mod cms;
+
+#[cfg(feature = "windows")]
+pub mod windows;
 
 /// The README's examples run as doctests.
 #[cfg(doctest)]

@@ -1,0 +1,198 @@
+//! SyncML 1.2 for OMA DM (Windows MDM, MS-MDM): messages, codes, sessions, large objects and
+//! authentication.
+//!
+//! * [`SyncMl`] is a message: [`SyncHdr`] and [`SyncBody`], whose commands are ONE ordered
+//!   `Vec<`[`Command`]`>` (statuses must answer commands in document order; research L12).
+//!   Unknown commands and unknown child elements are kept verbatim ([`RawXml`]) and written
+//!   back; [`Data`] keeps its text exactly as written (escaped markup, CDATA) with its
+//!   attributes (`msft:originalerror`).
+//! * Identifiers (`SessionID`, `MsgID`, `CmdID`, `CmdRef`, `MsgRef`) are opaque strings.
+//! * [`StatusCode`] and [`AlertCode`] are `u16` newtypes with named constants.
+//! * [`session`] is the sans-IO server side of a management session: the header status first,
+//!   one status per received command, `CmdID` allocation, `Results` ↔ `Get` correlation,
+//!   `Final` and the 1222 "next message" alert, `Atomic` outcomes.
+//! * [`large`] splits and reassembles large objects (`MoreData`).
+//! * [`auth`] verifies and challenges MD5 digest (`syncml:auth-md5`) and basic credentials.
+//!
+//! Decoding checks [`Limits`] first (input size), then depth, element count and string bytes on
+//! the event stream. Namespaces are resolved (`SYNCML:SYNCML1.1` and `1.2` are accepted,
+//! `syncml:metinf` however it is declared); DOCTYPEs other than the standard SyncML ones and
+//! entities other than XML's five are refused. Output is in DTD element order, in the
+//! `SYNCML:SYNCML1.2` namespace, with `syncml:metinf` declared on each `Meta` child.
+//!
+//! ```
+//! use mdmkit::windows::syncml::{
+//!     session::Session, Command, Item, Operation, StatusCode, SyncMl,
+//! };
+//!
+//! // The device opens a session.
+//! let device = br#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr><VerDTD>1.2</VerDTD>
+//!   <VerProto>DM/1.2</VerProto><SessionID>1</SessionID><MsgID>1</MsgID>
+//!   <Target><LocURI>https://mdm.example/manage</LocURI></Target>
+//!   <Source><LocURI>B5B954E81FBCB94EB79BD08BE625F4EE</LocURI></Source></SyncHdr>
+//!   <SyncBody><Alert><CmdID>2</CmdID><Data>1201</Data></Alert><Final/></SyncBody></SyncML>"#;
+//! let msg = SyncMl::from_xml(device)?;
+//! let mut session = Session::new();
+//! let mut reply = session.respond(&msg, StatusCode::OK);
+//! // Ask for the OS version.
+//! reply.push(Command::Get(Operation::new("", vec![Item::target("./DevDetail/SwV")])));
+//! let reply = reply.finish();
+//! let xml = reply.to_xml()?;
+//! assert!(xml.contains("<Cmd>SyncHdr</Cmd>"));
+//! assert!(xml.contains("<LocURI>./DevDetail/SwV</LocURI>"));
+//! # Ok::<(), mdmkit::Error>(())
+//! ```
+
+mod codes;
+mod data;
+mod de;
+mod model;
+mod ser;
+
+pub mod auth;
+pub mod large;
+pub mod session;
+
+pub use codes::{AlertCode, StatusCode};
+pub use data::{Attribute, Data, MSFT_NAMESPACE, RawXml};
+pub use model::{
+    Alert, Chal, CmdId, Command, Container, Cred, Exec, Item, Location, Map, MapItem, Meta, MsgId,
+    Operation, Results, SessionId, Status, SyncBody, SyncHdr, SyncMl,
+};
+
+use crate::error::{DecodeError, EncodeError};
+use crate::limits::Limits;
+
+/// The namespace mdmkit writes on `SyncML` (`SYNCML:SYNCML1.2`).
+pub const SYNCML_NAMESPACE: &str = "SYNCML:SYNCML1.2";
+/// The MetInf namespace (`syncml:metinf`).
+pub const METINF_NAMESPACE: &str = "syncml:metinf";
+/// The HTTP content type of SyncML DM messages in XML.
+pub const CONTENT_TYPE_XML: &str = "application/vnd.syncml.dm+xml";
+/// The HTTP content type of SyncML DM messages in WBXML.
+pub const CONTENT_TYPE_WBXML: &str = "application/vnd.syncml.dm+wbxml";
+
+impl SyncMl {
+    /// Decodes a message under the default [`Limits`].
+    ///
+    /// # Errors
+    /// A [`DecodeError`] when the input is not a well-formed SyncML message within the limits:
+    /// malformed XML, a refused DOCTYPE or entity, a missing required element (`SyncHdr`,
+    /// `VerDTD`, `Status/CmdRef`, …), a non-numeric code or size, a limit exceeded.
+    pub fn from_xml(input: &[u8]) -> Result<Self, DecodeError> {
+        de::message(input, &Limits::DEFAULT)
+    }
+
+    /// Decodes a message under `limits`.
+    ///
+    /// # Errors
+    /// As [`SyncMl::from_xml`].
+    pub fn from_xml_with_limits(input: &[u8], limits: &Limits) -> Result<Self, DecodeError> {
+        de::message(input, limits)
+    }
+
+    /// Encodes the message as XML, in DTD element order.
+    ///
+    /// # Errors
+    /// An [`EncodeError`] when a string holds a character XML cannot carry; its path names the
+    /// element (`SyncBody.Replace[1].Item[0].Target.LocURI`).
+    pub fn to_xml(&self) -> Result<String, EncodeError> {
+        ser::message(self)
+    }
+
+    /// Every command of the body, depth first (the children of `Atomic` and `Sequence` after
+    /// their container), in document order.
+    pub fn commands_flat(&self) -> impl Iterator<Item = &Command> {
+        flatten(&self.body.commands)
+    }
+}
+
+/// Depth-first iteration over commands and their nested commands.
+pub(crate) fn flatten(cmds: &[Command]) -> impl Iterator<Item = &Command> {
+    let mut stack: Vec<std::slice::Iter<'_, Command>> = vec![cmds.iter()];
+    std::iter::from_fn(move || {
+        loop {
+            let top = stack.last_mut()?;
+            match top.next() {
+                Some(c) => {
+                    let kids = c.children();
+                    if !kids.is_empty() {
+                        stack.push(kids.iter());
+                    }
+                    return Some(c);
+                }
+                None => {
+                    stack.pop();
+                }
+            }
+        }
+    })
+}
+
+impl Command {
+    /// Decodes one command element (`<Get>…</Get>`) under the default [`Limits`]. Unknown
+    /// elements decode to [`Command::Unknown`].
+    ///
+    /// # Errors
+    /// As [`SyncMl::from_xml`]; also when the input holds more than one element.
+    pub fn from_xml(input: &[u8]) -> Result<Self, DecodeError> {
+        let f = Fragment::from_xml(input)?;
+        match (f.hdr, f.commands.len()) {
+            (None, 1) => f
+                .commands
+                .into_iter()
+                .next()
+                .ok_or_else(|| DecodeError::new(crate::DecodeErrorKind::Syntax)),
+            _ => Err(DecodeError::new(crate::DecodeErrorKind::TrailingData)),
+        }
+    }
+
+    /// Encodes the command as one standalone element (with the SyncML namespace declared).
+    ///
+    /// # Errors
+    /// As [`SyncMl::to_xml`].
+    pub fn to_xml(&self) -> Result<String, EncodeError> {
+        ser::standalone_command(self)
+    }
+}
+
+/// What [`Fragment::from_xml`] accepts: SyncML that is not a whole message, as found in
+/// documentation samples and server logs: a `SyncML` element missing its header, a bare
+/// `SyncHdr` and `SyncBody`, or one or more sibling commands.
+///
+/// ```
+/// use mdmkit::windows::syncml::{Command, Fragment};
+/// let f = Fragment::from_xml(b"<Get><CmdID>1</CmdID><Item><Target><LocURI>./DevDetail/SwV</LocURI></Target></Item></Get>
+///   <Replace><CmdID>2</CmdID></Replace>")?;
+/// assert_eq!(f.commands.len(), 2);
+/// assert!(f.hdr.is_none());
+/// # Ok::<(), mdmkit::DecodeError>(())
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Fragment {
+    /// The header, when the fragment has one.
+    pub hdr: Option<SyncHdr>,
+    /// The commands, in document order.
+    pub commands: Vec<Command>,
+    /// Whether a `Final` was seen.
+    pub is_final: bool,
+}
+
+impl Fragment {
+    /// Decodes a fragment under the default [`Limits`].
+    ///
+    /// # Errors
+    /// As [`SyncMl::from_xml`] (well-formedness, limits, DOCTYPE and entity rules).
+    pub fn from_xml(input: &[u8]) -> Result<Self, DecodeError> {
+        de::fragment(input, &Limits::DEFAULT)
+    }
+
+    /// Decodes a fragment under `limits`.
+    ///
+    /// # Errors
+    /// As [`Fragment::from_xml`].
+    pub fn from_xml_with_limits(input: &[u8], limits: &Limits) -> Result<Self, DecodeError> {
+        de::fragment(input, limits)
+    }
+}
