@@ -132,6 +132,12 @@ pub(crate) fn data(w: &mut Writer, d: &Data) -> Res {
         }
         w.close_start();
     }
+    // `Data::text` does not check characters; decoded and `from_xml` data are checked.
+    if !d.as_xml().chars().all(crate::windows::xml::is_xml_char) {
+        return Err(EncodeError::InvalidXmlChar {
+            path: String::new(),
+        });
+    }
     w.raw(d.as_xml());
     w.close("Data");
     Ok(())

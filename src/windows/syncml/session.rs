@@ -158,9 +158,10 @@ impl Session {
                 reply.push(Command::Status(s));
             }
             if !incoming.body.is_final {
+                // From the server: Target is the device, Source the server.
                 let item = Item {
-                    target: Some(h.target.clone()),
-                    source: Some(h.source.clone()),
+                    target: Some(h.source.clone()),
+                    source: Some(h.target.clone()),
                     ..Item::default()
                 };
                 reply.push(Command::Alert(Alert::new(
@@ -523,6 +524,21 @@ impl Reply<'_> {
     #[must_use]
     pub fn message(&self) -> &SyncMl {
         &self.msg
+    }
+
+    /// Puts an authentication challenge on the header status (see
+    /// [`auth::Verdict::header_status`](super::auth::Verdict::header_status)).
+    pub fn set_header_challenge(&mut self, chal: Chal) {
+        if let Some(Command::Status(s)) = self.msg.body.commands.first_mut() {
+            s.chal = Some(chal);
+            self.size = self
+                .msg
+                .body
+                .commands
+                .iter()
+                .map(encoded_len)
+                .sum();
+        }
     }
 
     /// Sets a header `Meta` (e.g. the server's `MaxMsgSize`).
