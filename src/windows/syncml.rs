@@ -196,3 +196,28 @@ impl Fragment {
         de::fragment(input, limits)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)]
+    use super::*;
+
+    const HDR: &str = "<SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID><MsgID>1</MsgID><Target><LocURI>a</LocURI></Target><Source><LocURI>b</LocURI></Source></SyncHdr>";
+
+    #[test]
+    fn unknown_element_with_inherited_prefix_stands_alone() {
+        let xml = format!(
+            r#"<SyncML xmlns="SYNCML:SYNCML1.2" xmlns:x="urn:x">{HDR}<SyncBody><x:Foo x:a="1"><x:Bar/></x:Foo><Final/></SyncBody></SyncML>"#
+        );
+        let m = SyncMl::from_xml(xml.as_bytes()).unwrap();
+        let Command::Unknown(raw) = &m.body.commands[0] else {
+            panic!()
+        };
+        assert_eq!(
+            raw.as_xml(),
+            r#"<x:Foo xmlns:x="urn:x" x:a="1"><x:Bar/></x:Foo>"#
+        );
+        let again = SyncMl::from_xml(m.to_xml().unwrap().as_bytes()).unwrap();
+        assert_eq!(again, m);
+    }
+}

@@ -391,14 +391,46 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the rest of the element whose start tag is `start` and returns its exact source
-    /// text, start and end tags included.
-    pub(crate) fn raw_element(&mut self, start: &Start<'a>) -> Result<&'a str, DecodeError> {
+    /// text, start and end tags included. Must be called right after `start` was read (the
+    /// namespace scope is the start tag's): prefixes the element uses that were declared on an
+    /// ancestor are declared again on its start tag, so the text stands on its own.
+    pub(crate) fn raw_element(&mut self, start: &Start<'a>) -> Result<Cow<'a, str>, DecodeError> {
+        // Prefixed bindings in scope, outermost first (a later binding overrides an earlier).
+        let mut inherited: Vec<(String, String)> = Vec::new();
+        for (decl, ns) in self.r.resolver().bindings() {
+            if let quick_xml::name::PrefixDeclaration::Named(p) = decl {
+                inherited.retain(|(q, _)| q != p);
+                inherited.push((p.to_owned(), ns.into_inner().to_owned()));
+            }
+        }
         self.skip_to_end()?;
         let end = self.pos();
         if end.saturating_sub(start.pos) > self.limits.max_string_bytes {
             return Err(self.err_at(K::LimitExceeded(Limit::StringBytes), start.pos));
         }
-        Ok(self.input.get(start.pos..end).unwrap_or(""))
+        let text = self.input.get(start.pos..end).unwrap_or("");
+        let own = start.tag.attributes_raw();
+        let mut extra = String::new();
+        for (p, ns) in &inherited {
+            let used = text.contains(&format!("<{p}:"))
+                || text.contains(&format!(" {p}:"))
+                || text.contains(&format!("\t{p}:"))
+                || text.contains(&format!("\n{p}:"));
+            if used && !own.contains(&format!("xmlns:{p}=")) {
+                extra.push_str(" xmlns:");
+                extra.push_str(p);
+                extra.push_str("=\"");
+                escape_into(&mut extra, ns, true).map_err(|_| self.err_at(K::Syntax, start.pos))?;
+                extra.push('"');
+            }
+        }
+        if extra.is_empty() {
+            return Ok(Cow::Borrowed(text));
+        }
+        // Insert after the element's qualified name.
+        let name_len = 1 + start.tag.name().into_inner().len();
+        let (head, tail) = text.split_at(name_len.min(text.len()));
+        Ok(Cow::Owned(format!("{head}{extra}{tail}")))
     }
 
     /// Skips an element's content (used for elements that must be empty: reads to the end tag

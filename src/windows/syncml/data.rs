@@ -253,7 +253,8 @@ fn resolve_entity(name: &str) -> Option<char> {
 }
 
 /// An element mdmkit does not model, kept as its exact source text (start and end tags
-/// included) and written back unchanged.
+/// included) and written back unchanged. When the element uses a namespace prefix declared on
+/// an ancestor, the declaration is added to its start tag so that the text stands on its own.
 ///
 /// ```
 /// use mdmkit::windows::syncml::RawXml;
@@ -281,8 +282,8 @@ impl RawXml {
         Ok(RawXml(xml.trim().to_owned()))
     }
 
-    pub(crate) fn from_checked(xml: &str) -> Self {
-        RawXml(xml.to_owned())
+    pub(crate) fn from_checked(xml: Cow<'_, str>) -> Self {
+        RawXml(xml.into_owned())
     }
 
     /// The element exactly as written.

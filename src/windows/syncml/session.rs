@@ -531,13 +531,7 @@ impl Reply<'_> {
     pub fn set_header_challenge(&mut self, chal: Chal) {
         if let Some(Command::Status(s)) = self.msg.body.commands.first_mut() {
             s.chal = Some(chal);
-            self.size = self
-                .msg
-                .body
-                .commands
-                .iter()
-                .map(encoded_len)
-                .sum();
+            self.size = self.msg.body.commands.iter().map(encoded_len).sum();
         }
     }
 
