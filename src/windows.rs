@@ -12,3 +12,6 @@ pub(crate) mod xml;
 pub mod syncml;
 
 pub mod csp;
+
+#[doc(alias = "MS-MDE2")]
+pub mod enroll;

@@ -1,0 +1,1 @@
+//! Placeholder: filled in by the MS-MDE2 work.
