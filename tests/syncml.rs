@@ -1432,7 +1432,7 @@ fn regex_prefix(xml: &str) -> String {
             ("<", 1)
         };
         let name_end = tail[name_start..]
-            .find(|c: char| c == '>' || c == ' ' || c == '/')
+            .find(['>', ' ', '/'])
             .map_or(tail.len(), |e| e + name_start);
         let name = &tail[name_start..name_end];
         let metinf = matches!(name, "Format" | "Type" | "MaxMsgSize");

@@ -548,6 +548,9 @@ proptest! {
     }
 }
 
+/// An edit of a message.
+type Edit<'a> = Box<dyn Fn(&mut SyncMl) + 'a>;
+
 /// A character XML cannot carry, in each kind of string field, is an `EncodeError` naming the
 /// field.
 #[test]
@@ -566,7 +569,7 @@ fn characters_xml_cannot_carry_are_encode_errors() {
         '\u{0}', '\u{1}', '\u{8}', '\u{B}', '\u{1F}', '\u{FFFE}', '\u{FFFF}',
     ] {
         let s = format!("a{bad}b");
-        let cases: Vec<(&str, Box<dyn Fn(&mut SyncMl)>)> = vec![
+        let cases: Vec<(&str, Edit<'_>)> = vec![
             (
                 "SyncBody.Replace[0].Item[0].Target.LocURI",
                 Box::new(|m: &mut SyncMl| {
