@@ -691,16 +691,8 @@ fn syncml(file: &str, bytes: &[u8], facts: &[String]) -> &'static str {
     let malformed: Option<(DecodeErrorKind, &str)> = match file {
         // `<A:Format>` with the prefix `A` declared nowhere.
         "fleet-poc-atomic-install-msi.xml" => Some((DecodeErrorKind::Syntax, "")),
-        // Not well-formed: `xmlns=&#39;…&#39;` and curly-quoted attribute values. The XML layer
-        // lets those start tags through (reported to the lead); what stops the document is the
-        // literal `...` text inside the second Replace Item.
-        "msdocs-syncml-unenroll-1226.xml" => Some((
-            DecodeErrorKind::WrongType {
-                expected: "element",
-                found: "text",
-            },
-            "SyncBody.Replace[1].Item[1]",
-        )),
+        // Not well-formed: `xmlns=&#39;…&#39;` (an unquoted attribute value) in the root tag.
+        "msdocs-syncml-unenroll-1226.xml" => Some((DecodeErrorKind::Syntax, "")),
         // `<InsertUniqueIDHere>` placeholder inside LocURI.
         "msdocs-syncml-clientcert-atomic.xml" => Some((
             DecodeErrorKind::WrongType {

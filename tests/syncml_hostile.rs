@@ -160,9 +160,9 @@ fn depth() {
         BUDGET,
         || SyncMl::from_xml(&input),
         |r| {
-            // SyncBody (depth 2) holds Atomics at depths 3..=32; the 31st is refused inside the
-            // 30th.
-            let path = format!("SyncBody{}", ".Atomic[0]".repeat(30));
+            // Containers nest 12 levels below a body command, whatever the depth limit (stack
+            // safety): the 13th nested Atomic is refused.
+            let path = format!("SyncBody{}", ".Atomic[0]".repeat(14));
             let e = expect_err("depth/atomic", r, &K::LimitExceeded(Limit::Depth), &path);
             assert!(e.offset().is_some());
         },
@@ -215,8 +215,8 @@ fn depth() {
         || SyncMl::from_xml(&input),
         |r| expect_kind("depth/unknown", r, &K::LimitExceeded(Limit::Depth)),
     );
-    // Within the default limit, a nested Atomic decodes (29 levels below SyncBody).
-    let n = 29;
+    // Within the nesting cap, a nested Atomic decodes (a body command and 12 levels below it).
+    let n = 13;
     let input = msg(&format!(
         "{}{}",
         "<Atomic><CmdID>1</CmdID>".repeat(n),

@@ -69,6 +69,25 @@ pub(crate) struct Reader<'a> {
     depth: usize,
     elements: usize,
     seen_root: bool,
+    /// Bytes of decoded structures charged so far (see [`Reader::charge`]).
+    charged: usize,
+    /// Recursion depth of the caller's decoder (see [`Reader::enter`]).
+    nesting: usize,
+}
+
+/// How deep a decoder may recurse (nested `Atomic` / `Sequence`), whatever
+/// [`Limits::max_depth`] says: each level costs stack, and real messages nest one or two levels.
+pub(crate) const MAX_NESTING: usize = 12;
+
+/// The first byte offset of a character XML 1.0 cannot carry: C0 controls other than tab, LF
+/// and CR, and U+FFFE / U+FFFF (the input is valid UTF-8).
+fn first_non_xml_char(input: &[u8]) -> Option<usize> {
+    input.iter().enumerate().find_map(|(i, &b)| match b {
+        b'\t' | b'\n' | b'\r' => None,
+        0..=0x1F => Some(i),
+        0xEF if matches!(input.get(i + 1..i + 3), Some([0xBF, 0xBE | 0xBF])) => Some(i),
+        _ => None,
+    })
 }
 
 fn xml_err(e: &quick_xml::Error) -> K {
@@ -155,6 +174,12 @@ impl<'a> Reader<'a> {
         }
         let text = std::str::from_utf8(input)
             .map_err(|e| DecodeError::at(K::InvalidUtf8, Some(e.valid_up_to() as u64)))?;
+        if let Some(at) = first_non_xml_char(input) {
+            return Err(DecodeError::at(
+                K::InvalidValue("character"),
+                Some(at as u64),
+            ));
+        }
         // A UTF-8 byte order mark is allowed before the declaration.
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let mut r = NsReader::from_reader(text.as_bytes());
@@ -169,7 +194,34 @@ impl<'a> Reader<'a> {
             depth: 0,
             elements: 0,
             seen_root: false,
+            charged: 0,
+            nesting: 0,
         })
+    }
+
+    /// Charges `bytes` of decoded structure (the in-memory size of a command, an item, …):
+    /// the total may not exceed eight times `max_input_bytes`, so a message of many tiny
+    /// elements cannot make the decoder allocate far more than its input.
+    pub(crate) fn charge(&mut self, bytes: usize) -> Result<(), DecodeError> {
+        self.charged = self.charged.saturating_add(bytes);
+        if self.charged > self.limits.max_input_bytes.saturating_mul(8) {
+            return Err(self.err(K::LimitExceeded(Limit::Items)));
+        }
+        Ok(())
+    }
+
+    /// Enters one level of decoder recursion; [`MAX_NESTING`] levels at most.
+    pub(crate) fn enter(&mut self) -> Result<(), DecodeError> {
+        self.nesting += 1;
+        if self.nesting > MAX_NESTING.min(self.limits.max_depth) {
+            return Err(self.err(K::LimitExceeded(Limit::Depth)));
+        }
+        Ok(())
+    }
+
+    /// Leaves one level of decoder recursion.
+    pub(crate) fn leave(&mut self) {
+        self.nesting = self.nesting.saturating_sub(1);
     }
 
     /// The limits in force.
@@ -227,6 +279,15 @@ impl<'a> Reader<'a> {
                         return Err(self.err_at(K::LimitExceeded(Limit::Items), before));
                     }
                     self.seen_root = true;
+                    // quick-xml checks attributes only when asked: a malformed one (unquoted,
+                    // curly quotes, a stray name) is refused here, so that a broken `xmlns`
+                    // cannot be ignored silently.
+                    for a in tag.attributes() {
+                        let a = a.map_err(|_| self.err_at(K::Syntax, before))?;
+                        if a.value.contains('<') {
+                            return Err(self.err_at(K::Syntax, before));
+                        }
+                    }
                     let local = local_str(self.input, &tag);
                     return Ok(Ev::Start(Start {
                         ns,
@@ -336,13 +397,38 @@ impl<'a> Reader<'a> {
     /// Reads the content of the element just started up to its end tag and returns its exact
     /// source text (escapes, CDATA sections, comments and nested markup as written). Nested
     /// markup is checked (well-formed, limits, references) but not interpreted.
-    pub(crate) fn raw_content(&mut self, max_bytes: usize) -> Result<&'a str, DecodeError> {
+    ///
+    /// Also returns the namespace declarations (prefix, URI) in scope that the content uses, so
+    /// that whoever writes it again can declare them.
+    pub(crate) fn raw_content(
+        &mut self,
+        max_bytes: usize,
+        limit: Limit,
+    ) -> Result<(&'a str, Vec<(String, String)>), DecodeError> {
+        let inherited = self.inherited_prefixes();
         let start = self.pos();
         let end = self.skip_to_end()?;
         if end.saturating_sub(start) > max_bytes {
-            return Err(self.err_at(K::LimitExceeded(Limit::StringBytes), start));
+            return Err(self.err_at(K::LimitExceeded(limit), start));
         }
-        Ok(self.input.get(start..end).unwrap_or(""))
+        let text = self.input.get(start..end).unwrap_or("");
+        let used = inherited
+            .into_iter()
+            .filter(|(p, _)| uses_prefix(text, p))
+            .collect();
+        Ok((text, used))
+    }
+
+    /// The prefixed namespace bindings in scope, outermost first, overridden ones removed.
+    fn inherited_prefixes(&self) -> Vec<(String, String)> {
+        let mut inherited: Vec<(String, String)> = Vec::new();
+        for (decl, ns) in self.r.resolver().bindings() {
+            if let quick_xml::name::PrefixDeclaration::Named(p) = decl {
+                inherited.retain(|(q, _)| q != p);
+                inherited.push((p.to_owned(), ns.into_inner().to_owned()));
+            }
+        }
+        inherited
     }
 
     /// Skips the content of the element just started, through its end tag, checking it; returns
@@ -395,14 +481,7 @@ impl<'a> Reader<'a> {
     /// namespace scope is the start tag's): prefixes the element uses that were declared on an
     /// ancestor are declared again on its start tag, so the text stands on its own.
     pub(crate) fn raw_element(&mut self, start: &Start<'a>) -> Result<Cow<'a, str>, DecodeError> {
-        // Prefixed bindings in scope, outermost first (a later binding overrides an earlier).
-        let mut inherited: Vec<(String, String)> = Vec::new();
-        for (decl, ns) in self.r.resolver().bindings() {
-            if let quick_xml::name::PrefixDeclaration::Named(p) = decl {
-                inherited.retain(|(q, _)| q != p);
-                inherited.push((p.to_owned(), ns.into_inner().to_owned()));
-            }
-        }
+        let inherited = self.inherited_prefixes();
         self.skip_to_end()?;
         let end = self.pos();
         if end.saturating_sub(start.pos) > self.limits.max_string_bytes {
@@ -412,11 +491,7 @@ impl<'a> Reader<'a> {
         let own = start.tag.attributes_raw();
         let mut extra = String::new();
         for (p, ns) in &inherited {
-            let used = text.contains(&format!("<{p}:"))
-                || text.contains(&format!(" {p}:"))
-                || text.contains(&format!("\t{p}:"))
-                || text.contains(&format!("\n{p}:"));
-            if used && !own.contains(&format!("xmlns:{p}=")) {
+            if uses_prefix(text, p) && !own.contains(&format!("xmlns:{p}=")) {
                 extra.push_str(" xmlns:");
                 extra.push_str(p);
                 extra.push_str("=\"");
@@ -491,6 +566,17 @@ impl<'a> Reader<'a> {
             _ => Err(self.err(K::TrailingData)),
         }
     }
+}
+
+/// Whether `text` (markup) may use namespace prefix `p` in a tag or attribute name.
+fn uses_prefix(text: &str, p: &str) -> bool {
+    [b'<', b' ', b'\t', b'\n', b'\r', b'/'].iter().any(|&c| {
+        let mut pat = String::with_capacity(p.len() + 2);
+        pat.push(char::from(c));
+        pat.push_str(p);
+        pat.push(':');
+        text.contains(&pat)
+    })
 }
 
 fn local_str<'a>(input: &'a str, tag: &BytesStart<'a>) -> &'a str {

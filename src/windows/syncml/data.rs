@@ -84,6 +84,8 @@ impl Attribute {
 pub struct Data {
     xml: String,
     attributes: Vec<Attribute>,
+    /// Prefixes the content uses that were declared on an ancestor (written on `<Data>`).
+    namespaces: Vec<(String, String)>,
 }
 
 impl fmt::Debug for Data {
@@ -116,6 +118,7 @@ impl Data {
         Data {
             xml,
             attributes: Vec::new(),
+            namespaces: Vec::new(),
         }
     }
 
@@ -128,6 +131,7 @@ impl Data {
         Data {
             xml,
             attributes: Vec::new(),
+            namespaces: Vec::new(),
         }
     }
 
@@ -142,14 +146,27 @@ impl Data {
         Ok(Data {
             xml: xml.to_owned(),
             attributes: Vec::new(),
+            namespaces: Vec::new(),
         })
     }
 
-    pub(crate) fn from_checked(xml: &str, attributes: Vec<Attribute>) -> Self {
+    pub(crate) fn from_checked(
+        xml: &str,
+        attributes: Vec<Attribute>,
+        namespaces: Vec<(String, String)>,
+    ) -> Self {
         Data {
             xml: xml.to_owned(),
             attributes,
+            namespaces,
         }
+    }
+
+    /// Namespace declarations (prefix, URI) the content needs that were made on an ancestor in
+    /// the input; they are written on the `Data` element.
+    #[must_use]
+    pub fn namespace_declarations(&self) -> &[(String, String)] {
+        &self.namespaces
     }
 
     /// Adds an attribute (builder style).
@@ -310,7 +327,7 @@ pub(crate) fn check_content(xml: &str, limits: &Limits) -> Result<(), DecodeErro
     let mut r = xml::Reader::new(wrapped.as_bytes(), limits, |_| NS_NONE)?;
     match r.next()? {
         Ev::Start(_) => {
-            r.raw_content(limits.max_string_bytes)?;
+            r.raw_content(limits.max_string_bytes, crate::error::Limit::StringBytes)?;
         }
         _ => return Err(r.err(K::Syntax)),
     }

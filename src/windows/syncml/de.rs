@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use super::data::{Attribute, Data, RawXml};
 use super::model::*;
 use super::{METINF_NAMESPACE, StatusCode};
-use crate::error::{DecodeError, DecodeErrorKind as K};
+use crate::error::{DecodeError, DecodeErrorKind as K, Limit};
 use crate::limits::Limits;
 use crate::sensitive::Sensitive;
 use crate::windows::xml::{Ev, NS_NONE, NsCode, Reader, Start};
@@ -234,10 +234,11 @@ fn chal(r: &mut R<'_>) -> Res<Chal> {
 fn data<'a>(r: &mut R<'a>, s: &Start<'a>) -> Res<Data> {
     let attrs = r.attributes(s)?;
     let limit = r.limits().max_data_bytes;
-    let raw = r.raw_content(limit)?;
+    let (raw, namespaces) = r.raw_content(limit, Limit::DataBytes)?;
     Ok(Data::from_checked(
         raw,
         attrs.into_iter().map(Attribute::from_xml).collect(),
+        namespaces,
     ))
 }
 
@@ -308,6 +309,7 @@ impl Common {
             }
             "Item" => {
                 let i = self.items.len();
+                r.charge(std::mem::size_of::<Item>())?;
                 let v = item(r).map_err(|e| e.in_index(i))?;
                 self.items.push(v);
             }
@@ -424,8 +426,12 @@ fn container(r: &mut R<'_>) -> Res<Container> {
             }
             _ => {
                 let i = out.commands.len();
-                let cmd = command(r, s).map_err(|e| e.in_index(i))?;
-                out.commands.push(cmd);
+                let cmd = r
+                    .enter()
+                    .and_then(|()| command(r, s))
+                    .map_err(|e| e.in_index(i));
+                r.leave();
+                out.commands.push(cmd?);
             }
         }
         Ok(true)
@@ -593,6 +599,11 @@ fn status(r: &mut R<'_>) -> Res<Status> {
                 Ok(true)
             }
             "Data" => {
+                out.data_attributes = r
+                    .attributes(s)?
+                    .into_iter()
+                    .map(Attribute::from_xml)
+                    .collect();
                 let t = r.text()?;
                 let v: StatusCode = t
                     .parse()
@@ -618,6 +629,7 @@ fn status(r: &mut R<'_>) -> Res<Status> {
 
 /// Decodes the command whose start tag is `s` (any element: unknown ones are kept verbatim).
 pub(crate) fn command<'a>(r: &mut R<'a>, s: &Start<'a>) -> Res<Command> {
+    r.charge(std::mem::size_of::<Command>())?;
     if !is_syncml(s) {
         return Ok(Command::Unknown(RawXml::from_checked(r.raw_element(s)?)));
     }
@@ -849,7 +861,7 @@ pub(crate) fn fragment(input: &[u8], limits: &Limits) -> Res<super::Fragment> {
             }
             _ => {
                 let i = out.commands.len();
-                let cmd = command(&mut r, &s).map_err(|e| e.in_index(i))?;
+                let cmd = command(&mut r, &s).map_err(|e| e.in_index(i).in_key(s.local))?;
                 out.commands.push(cmd);
             }
         }

@@ -1,7 +1,7 @@
 //! The message model: `SyncMl`, its header, its ordered body of commands, and their parts.
 
 use super::codes::{AlertCode, StatusCode};
-use super::data::{Data, RawXml};
+use super::data::{Attribute, Data, RawXml};
 use crate::sensitive::Sensitive;
 
 macro_rules! id_type {
@@ -550,6 +550,8 @@ pub struct Status {
     pub chal: Option<Chal>,
     /// `Data`: the status code.
     pub code: StatusCode,
+    /// Attributes of the `Data` element (Windows puts `msft:originalerror` there).
+    pub data_attributes: Vec<Attribute>,
     /// `Item`s (e.g. the next chunk wanted, or per-item details).
     pub items: Vec<Item>,
     /// Unknown elements, verbatim.
@@ -573,6 +575,15 @@ impl Status {
             code,
             ..Status::default()
         }
+    }
+
+    /// Windows' `msft:originalerror` on the status `Data` (the HRESULT behind a 500), if any.
+    #[must_use]
+    pub fn original_error(&self) -> Option<&str> {
+        self.data_attributes
+            .iter()
+            .find(|a| a.namespace() == Some(super::MSFT_NAMESPACE) && a.name() == "originalerror")
+            .map(Attribute::value)
     }
 
     /// Whether this is the status of a header (`Cmd` = `SyncHdr`).

@@ -1,6 +1,6 @@
 //! XML encoding of the SyncML model, in DTD element order.
 
-use super::data::{Data, MSFT_NAMESPACE, RawXml};
+use super::data::{Attribute, Data, MSFT_NAMESPACE, RawXml};
 use super::model::*;
 use super::{METINF_NAMESPACE, SYNCML_NAMESPACE};
 use crate::error::EncodeError;
@@ -98,21 +98,28 @@ fn opt_meta(w: &mut Writer, m: Option<&Meta>) -> Res {
 fn cred(w: &mut Writer, c: Option<&Cred>) -> Res {
     if let Some(c) = c {
         w.open("Cred");
-        opt_meta(w, c.meta.as_ref())?;
-        w.leaf("Data", c.data.expose()).map_err(at("Data"))?;
+        opt_meta(w, c.meta.as_ref()).map_err(at("Cred"))?;
+        w.leaf("Data", c.data.expose())
+            .map_err(|e| e.in_key("Data").in_key("Cred"))?;
         w.close("Cred");
     }
     Ok(())
 }
 
-pub(crate) fn data(w: &mut Writer, d: &Data) -> Res {
-    if d.attributes().is_empty() {
+/// `<Data attrs…>` with the namespace declarations the attributes (and `decls`) need.
+fn data_start(w: &mut Writer, attrs: &[Attribute], decls: &[(String, String)]) -> Res {
+    if attrs.is_empty() && decls.is_empty() {
         w.open("Data");
     } else {
         w.open_start("Data");
-        let mut declared_msft = false;
+        for (p, ns) in decls {
+            w.attr(&format!("xmlns:{p}"), ns)?;
+        }
+        let mut declared_msft = decls
+            .iter()
+            .any(|(p, ns)| p == "msft" && ns == MSFT_NAMESPACE);
         let mut n = 0usize;
-        for a in d.attributes() {
+        for a in attrs {
             match a.namespace() {
                 None => w.attr(a.name(), a.value())?,
                 Some(ns) if ns == MSFT_NAMESPACE => {
@@ -132,6 +139,11 @@ pub(crate) fn data(w: &mut Writer, d: &Data) -> Res {
         }
         w.close_start();
     }
+    Ok(())
+}
+
+pub(crate) fn data(w: &mut Writer, d: &Data) -> Res {
+    data_start(w, d.attributes(), d.namespace_declarations())?;
     // `Data::text` does not check characters; decoded and `from_xml` data are checked.
     if !d.as_xml().chars().all(crate::windows::xml::is_xml_char) {
         return Err(EncodeError::InvalidXmlChar {
@@ -273,7 +285,9 @@ fn status(w: &mut Writer, s: &Status) -> Res {
         meta(w, &c.meta).map_err(at("Chal"))?;
         w.close("Chal");
     }
-    w.leaf("Data", &s.code.to_string())?;
+    data_start(w, &s.data_attributes, &[])?;
+    w.text(&s.code.to_string())?;
+    w.close("Data");
     items(w, &s.items)?;
     other(w, &s.other);
     w.close("Status");

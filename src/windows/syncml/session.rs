@@ -489,12 +489,13 @@ impl Reply<'_> {
     /// The command itself (boxed), when it does not fit.
     pub fn try_push(&mut self, cmd: Command, max_bytes: u64) -> Result<CmdId, Box<Command>> {
         let mut probe = cmd.clone();
+        let (counter, used) = (self.next_cmd_id, self.used.clone());
         self.assign_ids(&mut probe);
         let total = envelope_size(&self.msg.hdr) + self.size + encoded_len(&probe);
         if u64::try_from(total).unwrap_or(u64::MAX) > max_bytes {
-            if let Some(id) = probe.cmd_id() {
-                self.used.remove(id.as_str());
-            }
+            // Give back the IDs the probe took.
+            self.next_cmd_id = counter;
+            self.used = used;
             return Err(Box::new(cmd));
         }
         self.remember(&probe, None);
@@ -504,7 +505,8 @@ impl Reply<'_> {
         Ok(id)
     }
 
-    /// The encoded size of the reply so far, in bytes (envelope included).
+    /// The encoded size of the reply so far, in bytes: envelope included, as if finished with
+    /// [`Reply::finish`] (`finish_more` writes 8 bytes less: no `<Final/>`).
     #[must_use]
     pub fn encoded_size(&self) -> usize {
         envelope_size(&self.msg.hdr) + self.size
