@@ -59,6 +59,9 @@ pub mod apple;
 #[cfg(feature = "cms")]
 pub mod cms;
 
+#[cfg(feature = "windows")]
+pub mod windows;
+
 /// The README's examples run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
