@@ -50,6 +50,23 @@ enum Node {
     Dropped,
 }
 
+/// What an element is to libwbxml's SyncML `Data` rule (see [`Reader::data_is_opaque`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Data,
+    Meta,
+    Type,
+    AddOrReplace,
+    Other,
+}
+
+/// The first child node of an element (libwbxml looks at the first child of `Type`).
+enum FirstChild {
+    None,
+    Text(String),
+    Other,
+}
+
 /// An element being read.
 struct Open {
     /// The default namespace the decoder will have in scope inside this element.
@@ -57,6 +74,20 @@ struct Open {
     has_child_elements: bool,
     /// Indices of whitespace-only text nodes directly inside it.
     whitespace: Vec<usize>,
+    role: Role,
+    first_child: FirstChild,
+    /// A `Meta` child has started (only the first one counts).
+    meta_seen: bool,
+    /// The first `Meta` child's first `Type` child: its text when its first child is text.
+    meta_type: Option<Option<String>>,
+    /// This is its parent's first `Meta`.
+    first_meta: bool,
+    /// (`Meta`) a `Type` child has started.
+    type_seen: bool,
+    /// (`Meta`) the first `Type` child: its text when its first child is text.
+    type_child: Option<Option<String>>,
+    /// This is the first `Type` of a first `Meta`.
+    first_type: bool,
 }
 
 fn err(kind: K, at: u64) -> DecodeError {
@@ -194,13 +225,55 @@ impl Reader<'_> {
         self.check_str(&text)?;
         self.item()?;
         let index = self.nodes.len();
-        if is_blank(&text)
-            && let Some(open) = self.open.last_mut()
-        {
-            open.whitespace.push(index);
+        let opaque = self.data_is_opaque();
+        if let Some(open) = self.open.last_mut() {
+            if is_blank(&text) {
+                open.whitespace.push(index);
+            }
+            if matches!(open.first_child, FirstChild::None) {
+                open.first_child = if open.role == Role::Type {
+                    FirstChild::Text(text.clone())
+                } else {
+                    FirstChild::Other
+                };
+            }
         }
-        self.nodes.push(Node::Text(text));
+        self.nodes.push(if opaque {
+            Node::CData(text)
+        } else {
+            Node::Text(text)
+        });
         Ok(())
+    }
+
+    /// libwbxml's rule for text in a SyncML `Data` element (`wbxml_tree_node_get_syncml_data_type`):
+    /// it is written as opaque data when the `Type` in the first `Meta` of the `Data`'s parent
+    /// (or else of its grandparent) is `text/clear` or a vCard / vCalendar type, or, unless
+    /// that type is a DevInf / DM TNDS one, when the grandparent is an `Add` or a `Replace`.
+    fn data_is_opaque(&self) -> bool {
+        let n = self.open.len();
+        let at = |back: usize| n.checked_sub(back).and_then(|i| self.open.get(i));
+        if at(1).is_none_or(|d| d.role != Role::Data) {
+            return false;
+        }
+        let (parent, grandparent) = (at(2), at(3));
+        let ty = parent
+            .and_then(|p| p.meta_type.as_ref())
+            .or_else(|| grandparent.and_then(|g| g.meta_type.as_ref()));
+        if let Some(Some(ty)) = ty {
+            match ty.as_str() {
+                "application/vnd.syncml-devinf+wbxml"
+                | "application/vnd.syncml-devinf+xml"
+                | "application/vnd.syncml.dmtnds+wbxml"
+                | "application/vnd.syncml.dmtnds+xml" => return false,
+                "text/clear"
+                | "text/directory;profile=vCard"
+                | "text/x-vcard"
+                | "text/x-vcalendar" => return true,
+                _ => {}
+            }
+        }
+        grandparent.is_some_and(|g| g.role == Role::AddOrReplace)
     }
 
     fn start(&mut self, e: &BytesStart<'_>, empty: bool) -> Result<(), DecodeError> {
@@ -310,14 +383,53 @@ impl Reader<'_> {
             });
         }
 
+        let role = match name {
+            Name::Token {
+                page: 0,
+                token: 0x0F,
+            } if doc.is_syncml() => Role::Data,
+            Name::Token {
+                page: 0,
+                token: 0x1A,
+            } if doc.is_syncml() => Role::Meta,
+            Name::Token {
+                page: 1,
+                token: 0x13,
+            } if doc.is_syncml() => Role::Type,
+            Name::Token {
+                page: 0,
+                token: 0x05 | 0x20,
+            } if doc.is_syncml() => Role::AddOrReplace,
+            _ => Role::Other,
+        };
+        let (mut first_meta, mut first_type) = (false, false);
         if let Some(parent) = self.open.last_mut() {
             parent.has_child_elements = true;
+            if matches!(parent.first_child, FirstChild::None) {
+                parent.first_child = FirstChild::Other;
+            }
+            if role == Role::Meta && !parent.meta_seen {
+                parent.meta_seen = true;
+                first_meta = true;
+            }
+            if role == Role::Type && parent.first_meta && !parent.type_seen {
+                parent.type_seen = true;
+                first_type = true;
+            }
         }
         self.nodes.push(Node::Start { name, attrs });
         self.open.push(Open {
             sim_default,
             has_child_elements: false,
             whitespace: Vec::new(),
+            role,
+            first_child: FirstChild::None,
+            meta_seen: false,
+            meta_type: None,
+            first_meta,
+            type_seen: false,
+            type_child: None,
+            first_type,
         });
         if empty {
             self.end()?;
@@ -328,6 +440,17 @@ impl Reader<'_> {
     fn end(&mut self) -> Result<(), DecodeError> {
         self.flush_text()?;
         let open = self.open.pop().ok_or_else(|| self.err(K::Syntax))?;
+        if let Some(parent) = self.open.last_mut() {
+            if open.first_type {
+                parent.type_child = Some(match &open.first_child {
+                    FirstChild::Text(t) => Some(t.clone()),
+                    _ => None,
+                });
+            }
+            if open.first_meta {
+                parent.meta_type = open.type_child.clone();
+            }
+        }
         if open.has_child_elements {
             for i in open.whitespace {
                 if let Some(n) = self.nodes.get_mut(i) {
@@ -414,6 +537,11 @@ impl Reader<'_> {
                         return Err(self.err(K::Syntax));
                     }
                     self.flush_text()?;
+                    if let Some(open) = self.open.last_mut()
+                        && matches!(open.first_child, FirstChild::None)
+                    {
+                        open.first_child = FirstChild::Other;
+                    }
                     let s = c.xml10_content();
                     self.check_str(&s)?;
                     if !s.is_empty() {
