@@ -44,7 +44,12 @@ enum Node {
         attrs: Vec<Attr>,
     },
     Text(String),
-    CData(String),
+    /// Opaque data: a CDATA section, or text that libwbxml's `Data` rule makes opaque
+    /// (`converted`).
+    CData {
+        text: String,
+        converted: bool,
+    },
     End,
     /// Whitespace-only text between child elements, dropped.
     Dropped,
@@ -226,8 +231,9 @@ impl Reader<'_> {
         self.item()?;
         let index = self.nodes.len();
         let opaque = self.data_is_opaque();
+        let joins = opaque && matches!(self.nodes.last(), Some(Node::CData { .. }));
         if let Some(open) = self.open.last_mut() {
-            if is_blank(&text) {
+            if is_blank(&text) && !joins {
                 open.whitespace.push(index);
             }
             if matches!(open.first_child, FirstChild::None) {
@@ -238,11 +244,33 @@ impl Reader<'_> {
                 };
             }
         }
-        self.nodes.push(if opaque {
-            Node::CData(text)
+        if opaque {
+            self.push_opaque(text, true)
         } else {
-            Node::Text(text)
-        });
+            self.nodes.push(Node::Text(text));
+            Ok(())
+        }
+    }
+
+    /// Adds opaque data. Next to text that the `Data` rule made opaque, it joins the same
+    /// `OPAQUE` (so `<![CDATA[a]]>&#13;`, which is how the decoder writes opaque `a\r`, reads
+    /// back as one value); two CDATA sections in a row stay two, as in libwbxml.
+    fn push_opaque(&mut self, s: String, converted: bool) -> Result<(), DecodeError> {
+        if let Some(Node::CData {
+            text,
+            converted: prev,
+        }) = self.nodes.last_mut()
+            && (converted || *prev)
+        {
+            text.push_str(&s);
+            *prev = true;
+            let len = text.len();
+            if len > self.limits.max_string_bytes {
+                return Err(self.err(K::LimitExceeded(Limit::StringBytes)));
+            }
+            return Ok(());
+        }
+        self.nodes.push(Node::CData { text: s, converted });
         Ok(())
     }
 
@@ -546,7 +574,7 @@ impl Reader<'_> {
                     self.check_str(&s)?;
                     if !s.is_empty() {
                         self.item()?;
-                        self.nodes.push(Node::CData(s.into_owned()));
+                        self.push_opaque(s.into_owned(), false)?;
                     }
                 }
                 Event::Comment(_) | Event::PI(_) => {}
@@ -649,7 +677,7 @@ fn build_table(nodes: &[Node]) -> StringTable {
                         .map(|a| a.value.as_str()),
                 );
             }
-            Node::Text(s) | Node::CData(s) if !is_blank(s) && s.len() > STRTBL_MIN => {
+            Node::Text(s) | Node::CData { text: s, .. } if !is_blank(s) && s.len() > STRTBL_MIN => {
                 strings.push(s);
             }
             _ => {}
@@ -834,7 +862,7 @@ pub(crate) fn encode(input: &[u8], limits: &Limits) -> Result<Vec<u8>, DecodeErr
                 open.push(has_content);
             }
             Node::Text(s) => write_value(&mut out, s, &table, use_table),
-            Node::CData(s) => {
+            Node::CData { text: s, .. } => {
                 out.push(tables::OPAQUE);
                 write_mb_u32(&mut out, u32::try_from(s.len()).unwrap_or(u32::MAX));
                 out.extend_from_slice(s.as_bytes());
@@ -894,7 +922,10 @@ mod tests {
             Node::Text("hello world".into()),
             Node::Text("world peace".into()),
             Node::Text("./Vendor/MSFT".into()),
-            Node::CData("./Vendor/MSFT".into()),
+            Node::CData {
+                text: "./Vendor/MSFT".into(),
+                converted: false,
+            },
             Node::Text("abc".into()),
             Node::Text("abc".into()),
         ];
