@@ -658,20 +658,29 @@ fn hostile_lengths() {
 
 #[test]
 fn string_table_amplification_is_capped() {
-    // A 64 KiB string referenced 2000 times: 128 MB of XML from a ~70 KB input.
+    // A 64 KiB string referenced by 2000 elements: 128 MB of XML from a ~70 KB input.
     let mut strtbl = vec![b'x'; 64 * 1024];
     strtbl.push(0);
     let mut w = header(&strtbl);
-    w.extend_from_slice(&[0x6D, 0x4F]);
+    w.push(0x6D);
     for _ in 0..2000 {
-        w.extend_from_slice(&[0x83, 0x00]);
+        w.extend_from_slice(&[0x4F, 0x83, 0x00, 0x01]);
     }
-    w.extend_from_slice(&[0x01, 0x01]);
+    w.push(0x01);
     assert!(w.len() < 80 * 1024);
     let e =
         wbxml_to_xml_with_limits(&w, &Limits::default().with_max_input_bytes(1 << 20)).unwrap_err();
     assert_eq!(e.kind(), &K::LimitExceeded(Limit::InputBytes));
     assert_eq!(wb_err(&w), K::LimitExceeded(Limit::InputBytes));
+
+    // The same references in one text node: the string limit applies to the whole node.
+    let mut w = header(&strtbl);
+    w.extend_from_slice(&[0x6D, 0x4F]);
+    for _ in 0..20 {
+        w.extend_from_slice(&[0x83, 0x00]);
+    }
+    w.extend_from_slice(&[0x01, 0x01]);
+    assert_eq!(wb_err(&w), K::LimitExceeded(Limit::StringBytes));
 }
 
 #[test]

@@ -207,6 +207,11 @@ struct Decoder<'a> {
     /// Prefix declarations in scope: (prefix, namespace).
     bindings: Vec<(String, String)>,
     items: usize,
+    /// Inside a run of character content (text and opaque data between two tags), which
+    /// counts as one item, as the encoder counts it.
+    in_run: bool,
+    /// Bytes of text since the last tag or opaque value: one XML text node when read back.
+    text_len: usize,
     root_seen: bool,
     root_done: bool,
 }
@@ -229,6 +234,8 @@ pub(crate) fn decode(input: &[u8], limits: &Limits) -> Result<String, DecodeErro
         stack: Vec::new(),
         bindings: Vec::new(),
         items: 0,
+        in_run: false,
+        text_len: 0,
         root_seen: false,
         root_done: false,
     };
@@ -245,6 +252,25 @@ impl<'a> Decoder<'a> {
         self.items += 1;
         if self.items > self.limits.max_items {
             return Err(err(K::LimitExceeded(Limit::Items), at));
+        }
+        Ok(())
+    }
+
+    /// Character content at `at`: counts a new run as an item; `text` bytes of text (0 for
+    /// opaque data, which ends the text node) must keep the text node within the string limit.
+    fn content(&mut self, at: usize, text: Option<usize>) -> Result<(), DecodeError> {
+        if !self.in_run {
+            self.in_run = true;
+            self.item(at)?;
+        }
+        match text {
+            Some(len) => {
+                self.text_len = self.text_len.saturating_add(len);
+                if self.text_len > self.limits.max_string_bytes {
+                    return Err(err(K::LimitExceeded(Limit::StringBytes), at));
+                }
+            }
+            None => self.text_len = 0,
         }
         Ok(())
     }
@@ -366,6 +392,8 @@ impl<'a> Decoder<'a> {
             match tok {
                 tables::SWITCH_PAGE => page = self.page()?,
                 tables::END => {
+                    self.in_run = false;
+                    self.text_len = 0;
                     let frame = self.stack.pop().ok_or_else(|| {
                         err(
                             if self.root_done {
@@ -389,29 +417,29 @@ impl<'a> Decoder<'a> {
                 }
                 tables::ENTITY => {
                     self.in_element(at)?;
-                    self.item(at)?;
                     let c = self.entity()?;
+                    self.content(at, Some(c.len_utf8()))?;
                     let r = self.out.text(c.encode_utf8(&mut [0u8; 4]));
                     self.wrote(r, at)?;
                 }
                 tables::STR_I => {
                     self.in_element(at)?;
-                    self.item(at)?;
                     let s = self.inline_str()?;
+                    self.content(at, Some(s.len()))?;
                     let r = self.out.text(s);
                     self.wrote(r, at)?;
                 }
                 tables::STR_T => {
                     self.in_element(at)?;
-                    self.item(at)?;
                     let s = self.table_ref()?;
+                    self.content(at, Some(s.len()))?;
                     let r = self.out.text(s);
                     self.wrote(r, at)?;
                 }
                 tables::OPAQUE => {
                     self.in_element(at)?;
-                    self.item(at)?;
                     let s = self.opaque()?;
+                    self.content(at, None)?;
                     let r = self.out.cdata(s);
                     self.wrote(r, at)?;
                 }
@@ -432,6 +460,8 @@ impl<'a> Decoder<'a> {
         if self.root_done {
             return Err(err(K::TrailingData, at));
         }
+        self.in_run = false;
+        self.text_len = 0;
         if self.stack.len() >= self.limits.max_depth {
             return Err(err(K::LimitExceeded(Limit::Depth), at));
         }

@@ -188,6 +188,14 @@ impl Reader<'_> {
         Ok(())
     }
 
+    /// A run of character content (text and CDATA between two tags) counts as one item.
+    fn content_item(&mut self) -> Result<(), DecodeError> {
+        if matches!(self.nodes.last(), Some(Node::Text(_) | Node::CData { .. })) {
+            return Ok(());
+        }
+        self.item()
+    }
+
     fn check_str(&self, s: &str) -> Result<(), DecodeError> {
         if s.len() > self.limits.max_string_bytes {
             return Err(self.err(K::LimitExceeded(Limit::StringBytes)));
@@ -228,7 +236,7 @@ impl Reader<'_> {
         }
         let text = std::mem::take(&mut self.text);
         self.check_str(&text)?;
-        self.item()?;
+        self.content_item()?;
         let index = self.nodes.len();
         let opaque = self.data_is_opaque();
         let joins = opaque && matches!(self.nodes.last(), Some(Node::CData { .. }));
@@ -265,8 +273,8 @@ impl Reader<'_> {
             text.push_str(&s);
             *prev = true;
             let len = text.len();
-            if len > self.limits.max_string_bytes {
-                return Err(self.err(K::LimitExceeded(Limit::StringBytes)));
+            if len > self.limits.max_data_bytes {
+                return Err(self.err(K::LimitExceeded(Limit::DataBytes)));
             }
             return Ok(());
         }
@@ -571,9 +579,14 @@ impl Reader<'_> {
                         open.first_child = FirstChild::Other;
                     }
                     let s = c.xml10_content();
-                    self.check_str(&s)?;
+                    if s.len() > self.limits.max_data_bytes {
+                        return Err(self.err(K::LimitExceeded(Limit::DataBytes)));
+                    }
+                    if !s.chars().all(is_xml_char) {
+                        return Err(self.err(K::Syntax));
+                    }
                     if !s.is_empty() {
-                        self.item()?;
+                        self.content_item()?;
                         self.push_opaque(s.into_owned(), false)?;
                     }
                 }
