@@ -998,3 +998,27 @@ proptest! {
         prop_assert_eq!(structure(x1.as_bytes(), true), structure(xml.as_bytes(), true));
     }
 }
+
+/// Writes `fuzz/seeds/wbxml/` from the fixtures with our encoder. Run by
+/// `python3 fuzz/make_seeds.py` (`cargo test --features wbxml --test wbxml -- --ignored
+/// write_fuzz_seeds`).
+#[test]
+#[ignore = "writes fuzz/seeds/wbxml; run through fuzz/make_seeds.py"]
+fn write_fuzz_seeds() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/wbxml");
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ALL {
+        let w = xml_to_wbxml(&fixture(name)).unwrap();
+        std::fs::write(dir.join(name.replace(".xml", ".wbxml")), w).unwrap();
+    }
+    // String table, literals, mixed content and opaque data in one small document.
+    let mut xml = String::from(r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>"#);
+    for (_, case) in &LIBWBXML_CASES[3..7] {
+        let start = case.find("<SyncHdr>").or_else(|| case.find("<SyncBody>")).unwrap();
+        let end = case.rfind("</SyncML>").unwrap();
+        xml.push_str(&case[start..end]);
+    }
+    xml.push_str("</SyncBody></SyncML>");
+    let w = xml_to_wbxml(xml.as_bytes()).unwrap();
+    std::fs::write(dir.join("string_table_literals.wbxml"), w).unwrap();
+}
