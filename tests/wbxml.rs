@@ -1014,7 +1014,10 @@ fn write_fuzz_seeds() {
     // String table, literals, mixed content and opaque data in one small document.
     let mut xml = String::from(r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>"#);
     for (_, case) in &LIBWBXML_CASES[3..7] {
-        let start = case.find("<SyncHdr>").or_else(|| case.find("<SyncBody>")).unwrap();
+        let start = case
+            .find("<SyncHdr>")
+            .or_else(|| case.find("<SyncBody>"))
+            .unwrap();
         let end = case.rfind("</SyncML>").unwrap();
         xml.push_str(&case[start..end]);
     }

@@ -45,7 +45,14 @@
 //! * Element names the tables do not have (unknown tags, wrong case such as `final`, elements
 //!   of other namespaces) are `LITERAL` tags named through the string table. Nothing is dropped.
 //! * Text is `STR_I`; a CDATA section is `OPAQUE` (`C3 len bytes`); whitespace-only text between
-//!   child elements is dropped. Escaped markup (`&lt;a&gt;`) is text like any other: `STR_I`.
+//!   child elements is dropped. Escaped markup (`&lt;a&gt;`) is text like any other.
+//! * libwbxml's SyncML `Data` rule decides when text is written as `OPAQUE` instead: text in a
+//!   `Data` whose parent's first `Meta` (else its grandparent's) has a `Type` of `text/clear`,
+//!   `text/directory;profile=vCard`, `text/x-vcard` or `text/x-vcalendar`; and, unless that
+//!   `Type` is `application/vnd.syncml-devinf+xml`/`+wbxml` or `application/vnd.syncml.dmtnds+xml`/
+//!   `+wbxml`, text in a `Data` whose grandparent is an `Add` or a `Replace` (the `Data` of their
+//!   `Item`s). So `<Replace><Item><Data>0</Data>` is `4F C3 01 30 01`, while a `Status`,
+//!   `Results`, `Alert` or `Exec` `Data` holds `STR_I`.
 //! * The string table follows libwbxml's rules: every text, CDATA section and attribute value
 //!   longer than 3 bytes that occurs more than once is put in the table, then the same for the
 //!   whitespace-separated words of the strings that occur once; literal names are added as
@@ -66,10 +73,13 @@
 //! # Limits
 //!
 //! Both directions check the input size against [`Limits::max_input_bytes`] first, then the
-//! nesting depth (`max_depth`; neither direction recurses), the number of elements and text
-//! nodes (`max_items`), each string (`max_string_bytes`) and each opaque value
-//! (`max_data_bytes`). The XML written by the decoder is capped at `max_input_bytes` too: string
-//! table references let a small WBXML document ask for a large text. Lengths the input claims
+//! nesting depth (`max_depth`; neither direction recurses), the number of items (`max_items`:
+//! elements and runs of character content between two tags; the decoder also counts
+//! attributes), each text node and attribute value (`max_string_bytes`) and each opaque value or
+//! CDATA section (`max_data_bytes`). The XML written by the decoder is capped at
+//! `max_input_bytes` too: string table references let a small WBXML document ask for a large
+//! text. What the decoder accepts, the encoder accepts under the same limits. Lengths the input
+//! claims
 //! (string table, opaque data) are checked against the bytes that remain before anything is
 //! allocated; a truncated document is [`DecodeErrorKind::UnexpectedEof`](crate::DecodeErrorKind),
 //! an mb_u_int32 longer than 5 bytes or above `u32::MAX` is
@@ -95,10 +105,17 @@
 //!   a document without any namespace (a DM 1.1 message identified by its `DOCTYPE`), names are
 //!   looked up on page 0, then page 1, as libwbxml does.
 //! * **Text is not changed.** libwbxml strips leading and trailing whitespace from text, drops
-//!   whitespace-only text even in an element without children (`<Data> </Data>` loses its
-//!   space), rewrites the text `application/vnd.syncml-devinf+xml` to `…+wbxml`, and writes a
-//!   CDATA section holding just a line feed as CR LF. None of that happens here: only
-//!   whitespace-only text between child elements is dropped.
+//!   whitespace-only text even in an element without children (`<Data> </Data>` in a `Status`
+//!   loses its space), rewrites the text `application/vnd.syncml-devinf+xml` (and
+//!   `…dmtnds+xml`) to `…+wbxml`, and turns every line feed into CR LF in the `Data` it treats as
+//!   a vObject (the `Add` / `Replace` and vCard / vCalendar cases of the `Data` rule above). None
+//!   of that happens here: only whitespace-only text between child elements is dropped.
+//! * **Embedded documents.** libwbxml encodes a `DevInf` (or DM DDF `MgmtTree`) element nested
+//!   in a SyncML message as a separate WBXML document inside `OPAQUE`; here its elements are
+//!   `LITERAL` tags with their namespace (nothing is re-encoded into another document type).
+//! * **Opaque text next to CDATA.** Text that the `Data` rule makes opaque joins an adjacent
+//!   CDATA section in one `OPAQUE` (libwbxml fails on such a mix); this keeps decode → encode a
+//!   fixed point, since the decoder writes a CR inside opaque data as `]]>&#13;<![CDATA[`.
 //! * **Empty CDATA** (`<Data><![CDATA[]]></Data>`): libwbxml sets the content flag and writes
 //!   nothing before `END` (`4F 01`); here the element is empty (`0F`).
 //! * **Comments and processing instructions** inside the document are skipped (libwbxml fails

@@ -701,7 +701,7 @@ fn build_table(nodes: &[Node]) -> StringTable {
     let words: Vec<&str> = once
         .iter()
         .flat_map(|s| {
-            s.split(|c: char| matches!(c, ' ' | '\t' | '\n' | '\r' | '\u{B}' | '\u{C}'))
+            s.split([' ', '\t', '\n', '\r', '\u{B}', '\u{C}'])
                 .filter(|w| !w.is_empty())
         })
         .collect();

@@ -375,7 +375,7 @@ mod tests {
             assert_eq!(id.tag_name(2, 0x05), None);
             assert_eq!(PublicId::from_id(id.id()), Some(id));
             assert_eq!(PublicId::from_fpi(id.fpi()), Some(id));
-            assert_eq!(id.tag_token(0, id.root()).is_some(), true);
+            assert!(id.tag_token(0, id.root()).is_some());
         }
     }
 
