@@ -1025,3 +1025,37 @@ fn write_fuzz_seeds() {
     let w = xml_to_wbxml(xml.as_bytes()).unwrap();
     std::fs::write(dir.join("string_table_literals.wbxml"), w).unwrap();
 }
+
+#[test]
+fn other_differences_from_libwbxml() {
+    // Empty CDATA: no content (libwbxml: `4F 01`).
+    let w = xml_to_wbxml(br#"<SyncML xmlns="SYNCML:SYNCML1.2"><Data><![CDATA[]]></Data></SyncML>"#)
+        .unwrap();
+    assert_eq!(&w[5..], &[0x6D, 0x0F, 0x01]);
+    // Processing instructions and comments inside the document are skipped.
+    let w =
+        xml_to_wbxml(br#"<SyncML xmlns="SYNCML:SYNCML1.2"><?pi x?><!-- c --><Final/></SyncML>"#)
+            .unwrap();
+    assert_eq!(&w[5..], &[0x6D, 0x12, 0x01]);
+    // An embedded DevInf stays elements (literals in their namespace), not a nested document.
+    let xml = br#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody><Results><Item><Data><DevInf xmlns="syncml:devinf"><Man>ACME</Man></DevInf></Data></Item></Results></SyncBody></SyncML>"#;
+    let back = wbxml_to_xml(&xml_to_wbxml(xml).unwrap()).unwrap();
+    assert!(
+        back.contains(r#"<Data><DevInf xmlns="syncml:devinf"><Man>ACME</Man></DevInf></Data>"#),
+        "{back}"
+    );
+    // Opaque text next to a CDATA section: one OPAQUE.
+    let xml = br#"<SyncML xmlns="SYNCML:SYNCML1.2"><Replace><Item><Data><![CDATA[a]]>&#13;<![CDATA[b]]></Data></Item></Replace></SyncML>"#;
+    let w = xml_to_wbxml(xml).unwrap();
+    assert_eq!(
+        &w[5..],
+        &[
+            0x6D, 0x60, 0x54, 0x4F, 0xC3, 0x03, b'a', b'\r', b'b', 0x01, 0x01, 0x01, 0x01
+        ]
+    );
+    assert!(
+        wbxml_to_xml(&w)
+            .unwrap()
+            .contains("<Data><![CDATA[a]]>&#13;<![CDATA[b]]></Data>")
+    );
+}
