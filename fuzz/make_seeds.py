@@ -10,6 +10,7 @@ projects. Run from anywhere: python3 fuzz/make_seeds.py
 import datetime
 import os
 import plistlib
+import subprocess
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SEEDS = os.path.join(HERE, "seeds")
@@ -1183,6 +1184,14 @@ def main() -> None:
         write("profile", name, content)
     for name, obj in PROFILE_BINARY.items():
         write("profile", name, binary(obj))
+    # WBXML: mdmkit's own encoder writes tests/fixtures/wbxml/*.xml (hand-written SyncML DM and
+    # DevInf documents) as seeds/wbxml/*.wbxml.
+    subprocess.run(
+        ["cargo", "test", "-q", "--features", "wbxml", "--test", "wbxml", "--",
+         "--ignored", "--exact", "write_fuzz_seeds"],
+        cwd=os.path.dirname(HERE),
+        check=True,
+    )
 
 
 if __name__ == "__main__":

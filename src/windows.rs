@@ -13,5 +13,8 @@ pub mod syncml;
 
 pub mod csp;
 
+#[cfg(feature = "wbxml")]
+pub mod wbxml;
+
 #[doc(alias = "MS-MDE2")]
 pub mod enroll;

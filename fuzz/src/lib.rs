@@ -533,3 +533,23 @@ pub fn check_responses(data: &[u8]) {
         }
     }
 }
+
+/// WBXML oracle: a document [`wbxml_to_xml`](mdmkit::windows::wbxml::wbxml_to_xml) accepts
+/// has a readable header, its XML is accepted by the encoder with the same public ID, and
+/// encode → decode → encode gives the same bytes and the same XML.
+pub fn check_wbxml(data: &[u8]) {
+    use mdmkit::windows::wbxml::{public_id, wbxml_to_xml, xml_to_wbxml};
+    let Ok(xml) = wbxml_to_xml(data) else {
+        return;
+    };
+    let id = public_id(data).expect("a decoded document has a readable header");
+    let w2 = xml_to_wbxml(xml.as_bytes())
+        .unwrap_or_else(|e| panic!("the encoder refuses the decoder's XML: {e}\n{xml}"));
+    assert_eq!(public_id(&w2).ok(), Some(id), "public id changed\n{xml}");
+    let xml2 = wbxml_to_xml(&w2)
+        .unwrap_or_else(|e| panic!("the decoder refuses the encoder's WBXML: {e}\n{xml}"));
+    let w3 = xml_to_wbxml(xml2.as_bytes())
+        .unwrap_or_else(|e| panic!("the encoder refuses its own round trip: {e}\n{xml2}"));
+    assert_eq!(w2, w3, "encode(decode(encode(xml))) is not a fixed point\n{xml}\n{xml2}");
+    assert_eq!(wbxml_to_xml(&w3).ok().as_deref(), Some(xml2.as_str()));
+}

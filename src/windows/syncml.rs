@@ -100,6 +100,40 @@ impl SyncMl {
         ser::message(self)
     }
 
+    /// Decodes a WBXML message (SyncML 1.2 / 1.1 code pages) under the default [`Limits`]:
+    /// transcoded to XML by [`crate::windows::wbxml`], then decoded like [`SyncMl::from_xml`].
+    ///
+    /// # Errors
+    /// A [`DecodeError`] for malformed WBXML (truncated, unknown tokens or pages, bad UTF-8,
+    /// limits) or, once transcoded, for anything [`SyncMl::from_xml`] refuses.
+    #[cfg(feature = "wbxml")]
+    pub fn from_wbxml(input: &[u8]) -> Result<Self, DecodeError> {
+        Self::from_wbxml_with_limits(input, &Limits::DEFAULT)
+    }
+
+    /// Decodes a WBXML message under `limits` (applied to the WBXML and to the XML it gives).
+    ///
+    /// # Errors
+    /// As [`SyncMl::from_wbxml`].
+    #[cfg(feature = "wbxml")]
+    pub fn from_wbxml_with_limits(input: &[u8], limits: &Limits) -> Result<Self, DecodeError> {
+        let xml = crate::windows::wbxml::wbxml_to_xml_with_limits(input, limits)?;
+        de::message(xml.as_bytes(), limits)
+    }
+
+    /// Encodes the message as WBXML (SyncML 1.2 code pages), token for token what libwbxml's
+    /// `xml2wbxml` writes for [`SyncMl::to_xml`]'s output, except that attributes
+    /// (`msft:originalerror`) are kept as literal attributes.
+    ///
+    /// # Errors
+    /// [`crate::Error::Encode`] as for [`SyncMl::to_xml`]; [`crate::Error::Decode`] should the
+    /// transcoder refuse the XML (it reads it under the default limits).
+    #[cfg(feature = "wbxml")]
+    pub fn to_wbxml(&self) -> Result<Vec<u8>, crate::Error> {
+        let xml = self.to_xml()?;
+        crate::windows::wbxml::xml_to_wbxml(xml.as_bytes())
+    }
+
     /// Every command of the body, depth first (the children of `Atomic` and `Sequence` after
     /// their container), in document order.
     pub fn commands_flat(&self) -> impl Iterator<Item = &Command> {
@@ -219,5 +253,34 @@ mod tests {
         );
         let again = SyncMl::from_xml(m.to_xml().unwrap().as_bytes()).unwrap();
         assert_eq!(again, m);
+    }
+
+    #[cfg(feature = "wbxml")]
+    #[test]
+    fn wbxml_round_trip_keeps_the_model() {
+        let xml = format!(
+            r#"<SyncML xmlns="SYNCML:SYNCML1.2">{HDR}<SyncBody><Status xmlns:msft="http://schemas.microsoft.com/MobileDevice/MDM"><CmdID>1</CmdID><MsgRef>1</MsgRef><CmdRef>2</CmdRef><Cmd>Exec</Cmd><Data msft:originalerror="0x86000002">500</Data></Status><Replace><CmdID>3</CmdID><Item><Target><LocURI>./a</LocURI></Target><Meta><Format xmlns="syncml:metinf">xml</Format></Meta><Data>&lt;a&gt;1&lt;/a&gt;</Data></Item></Replace><Final/></SyncBody></SyncML>"#
+        );
+        let m = SyncMl::from_xml(xml.as_bytes()).unwrap();
+        let wb = m.to_wbxml().unwrap();
+        assert_eq!(wb.get(..4), Some(&[0x03, 0xA4, 0x01, 0x6A][..]));
+        let back = SyncMl::from_wbxml(&wb).unwrap();
+        // Data may change form (escaped text comes back as CDATA); the text it stands for and
+        // everything else does not.
+        assert_eq!(back.hdr, m.hdr);
+        let (Command::Status(a), Command::Status(b)) =
+            (&back.body.commands[0], &m.body.commands[0])
+        else {
+            panic!()
+        };
+        assert_eq!(a, b);
+        assert_eq!(
+            back.body.commands[1].items()[0]
+                .data
+                .as_ref()
+                .unwrap()
+                .to_text(),
+            "<a>1</a>"
+        );
     }
 }
