@@ -25,6 +25,9 @@ use crate::limits::Limits;
 /// A namespace class: the caller's classifier maps a namespace URI to one of its own codes.
 pub(crate) type NsCode = u8;
 
+/// Namespace declarations: (prefix, URI) pairs.
+pub(crate) type Bindings = Vec<(String, String)>;
+
 /// The code for an element in no namespace.
 pub(crate) const NS_NONE: NsCode = 0;
 /// The code for a namespace the classifier does not know.
@@ -404,7 +407,7 @@ impl<'a> Reader<'a> {
         &mut self,
         max_bytes: usize,
         limit: Limit,
-    ) -> Result<(&'a str, Vec<(String, String)>), DecodeError> {
+    ) -> Result<(&'a str, Bindings), DecodeError> {
         let inherited = self.inherited_prefixes();
         let start = self.pos();
         let end = self.skip_to_end()?;
