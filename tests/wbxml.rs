@@ -999,17 +999,29 @@ proptest! {
     }
 }
 
-/// Writes `fuzz/seeds/wbxml/` from the fixtures with our encoder. Run by
-/// `python3 fuzz/make_seeds.py` (`cargo test --features wbxml --test wbxml -- --ignored
-/// write_fuzz_seeds`).
+/// The committed `fuzz/seeds/wbxml/` are what our encoder makes of the fixtures. With
+/// `MDMKIT_WRITE_FUZZ_SEEDS=1` (set by `python3 fuzz/make_seeds.py`) the seeds are written
+/// instead of checked.
 #[test]
-#[ignore = "writes fuzz/seeds/wbxml; run through fuzz/make_seeds.py"]
 fn write_fuzz_seeds() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/wbxml");
-    std::fs::create_dir_all(&dir).unwrap();
+    let write = std::env::var_os("MDMKIT_WRITE_FUZZ_SEEDS").is_some();
+    let put = |file: &str, bytes: Vec<u8>| {
+        let path = dir.join(file);
+        if write {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, bytes).unwrap();
+        } else {
+            let committed = std::fs::read(&path).unwrap();
+            assert_eq!(
+                committed, bytes,
+                "{file} is stale: run python3 fuzz/make_seeds.py"
+            );
+        }
+    };
     for name in ALL {
         let w = xml_to_wbxml(&fixture(name)).unwrap();
-        std::fs::write(dir.join(name.replace(".xml", ".wbxml")), w).unwrap();
+        put(&name.replace(".xml", ".wbxml"), w);
     }
     // String table, literals, mixed content and opaque data in one small document.
     let mut xml = String::from(r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>"#);
@@ -1023,7 +1035,7 @@ fn write_fuzz_seeds() {
     }
     xml.push_str("</SyncBody></SyncML>");
     let w = xml_to_wbxml(xml.as_bytes()).unwrap();
-    std::fs::write(dir.join("string_table_literals.wbxml"), w).unwrap();
+    put("string_table_literals.wbxml", w);
 }
 
 #[test]
