@@ -533,3 +533,5 @@ pub fn check_responses(data: &[u8]) {
         }
     }
 }
+
+pub mod syncml;
