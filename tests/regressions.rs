@@ -190,3 +190,84 @@ fn read_ahead_errors_keep_their_full_path() {
         assert!(e1.path().starts_with(want_prefix), "{}", e1.path());
     }
 }
+
+/// SyncML round-trip defects found by the `syncml_roundtrip` fuzz target (each failed before
+/// its fix).
+#[cfg(feature = "windows")]
+mod syncml_regressions {
+    use mdmkit::windows::syncml::{Command, SyncMl};
+    const HDR: &str = "<SyncHdr><VerDTD>1.2</VerDTD><VerProto>DM/1.2</VerProto><SessionID>1</SessionID>\
+        <MsgID>1</MsgID><Target><LocURI>t</LocURI></Target><Source><LocURI>s</LocURI></Source></SyncHdr>";
+
+    fn round_trip(xml: &str) -> (SyncMl, SyncMl) {
+        let m = SyncMl::from_xml(xml.as_bytes()).unwrap();
+        let out = m.to_xml().unwrap();
+        let again = SyncMl::from_xml(out.as_bytes())
+            .unwrap_or_else(|e| panic!("to_xml output does not decode: {e:?}\n{out}"));
+        (m, again)
+    }
+
+    #[test]
+    fn syncml_verbatim_parts_keep_outer_prefixes() {
+        let (m, again) = round_trip(&format!(
+            r#"<SyncML xmlns="SYNCML:SYNCML1.2" xmlns:m="syncml:metinf" xmlns:x="urn:x">{HDR}<SyncBody>
+            <Get><CmdID>2</CmdID><Meta><m:EMI>x</m:EMI></Meta></Get>
+            <Replace><CmdID>3</CmdID><Item><Data><x:a/></Data></Item></Replace></SyncBody></SyncML>"#
+        ));
+        assert_eq!(again, m);
+    }
+
+    #[test]
+    fn syncml_verbatim_parts_keep_outer_default_namespace() {
+        let (m, again) = round_trip(
+            r#"<s:SyncML xmlns:s="SYNCML:SYNCML1.2"><s:SyncHdr><s:VerDTD>1.2</s:VerDTD><s:VerProto>DM/1.2</s:VerProto><s:SessionID>1</s:SessionID><s:MsgID>1</s:MsgID><s:Target><s:LocURI>t</s:LocURI></s:Target><s:Source><s:LocURI>s</s:LocURI></s:Source></s:SyncHdr><s:SyncBody><s:Replace><s:CmdID>2</s:CmdID><s:Item xmlns="urn:x"><Data>abc</Data></s:Item></s:Replace></s:SyncBody></s:SyncML>"#,
+        );
+        assert!(m.body.commands[0].items()[0].data.is_none());
+        assert_eq!(again, m);
+    }
+
+    #[test]
+    fn syncml_data_xml_namespace_attribute_round_trips() {
+        let (m, again) = round_trip(&format!(
+            r#"<SyncML xmlns="SYNCML:SYNCML1.2">{HDR}<SyncBody><Replace><CmdID>2</CmdID><Item><Data xml:space="preserve">a</Data></Item></Replace></SyncBody></SyncML>"#
+        ));
+        assert_eq!(again, m);
+    }
+
+    #[test]
+    fn syncml_attribute_namespace_uri_is_unescaped() {
+        let (m, again) = round_trip(&format!(
+            r#"<SyncML xmlns="SYNCML:SYNCML1.2">{HDR}<SyncBody><Replace><CmdID>2</CmdID><Item><Data xmlns:p="urn:a&amp;b" p:x="1">v</Data></Item></Replace></SyncBody></SyncML>"#
+        ));
+        let data = m.body.commands[0].items()[0].data.as_ref().unwrap();
+        assert_eq!(data.attributes()[0].namespace(), Some("urn:a&b"));
+        assert_eq!(again, m);
+    }
+
+    #[test]
+    fn syncml_decoded_messages_always_encode() {
+        for bad in ["&#1;", "\u{1}", "&#xFFFE;"] {
+            let xml = format!(
+                r#"<SyncML xmlns="SYNCML:SYNCML1.2">{HDR}<SyncBody><Get><CmdID>{bad}</CmdID></Get></SyncBody></SyncML>"#
+            );
+            assert!(SyncMl::from_xml(xml.as_bytes()).is_err(), "{bad:?} decodes");
+        }
+    }
+
+    #[test]
+    fn syncml_unknown_structural_command_round_trips() {
+        let m = SyncMl::from_xml(
+            format!(
+                r#"<SyncML xmlns="SYNCML:SYNCML1.2">{HDR}<SyncBody><SyncBody><Get><CmdID>1</CmdID></Get></SyncBody></SyncBody></SyncML>"#
+            )
+            .as_bytes(),
+        )
+        .unwrap();
+        let c = &m.body.commands[0];
+        assert!(matches!(c, Command::Unknown(_)));
+        assert_eq!(
+            &Command::from_xml(c.to_xml().unwrap().as_bytes()).unwrap(),
+            c
+        );
+    }
+}

@@ -553,3 +553,5 @@ pub fn check_wbxml(data: &[u8]) {
     assert_eq!(w2, w3, "encode(decode(encode(xml))) is not a fixed point\n{xml}\n{xml2}");
     assert_eq!(wbxml_to_xml(&w3).ok().as_deref(), Some(xml2.as_str()));
 }
+
+pub mod syncml;

@@ -170,15 +170,7 @@ impl Command {
     /// # Errors
     /// As [`SyncMl::from_xml`]; also when the input holds more than one element.
     pub fn from_xml(input: &[u8]) -> Result<Self, DecodeError> {
-        let f = Fragment::from_xml(input)?;
-        match (f.hdr, f.commands.len()) {
-            (None, 1) => f
-                .commands
-                .into_iter()
-                .next()
-                .ok_or_else(|| DecodeError::new(crate::DecodeErrorKind::Syntax)),
-            _ => Err(DecodeError::new(crate::DecodeErrorKind::TrailingData)),
-        }
+        de::single_command(input, &Limits::DEFAULT)
     }
 
     /// Encodes the command as one standalone element (with the SyncML namespace declared).

@@ -428,7 +428,9 @@ impl<'a> Reader<'a> {
         for (decl, ns) in self.r.resolver().bindings() {
             if let quick_xml::name::PrefixDeclaration::Named(p) = decl {
                 inherited.retain(|(q, _)| q != p);
-                inherited.push((p.to_owned(), ns.into_inner().to_owned()));
+                let uri = quick_xml::escape::unescape(ns.into_inner())
+                    .map_or_else(|_| ns.into_inner().to_owned(), std::borrow::Cow::into_owned);
+                inherited.push((p.to_owned(), uri));
             }
         }
         inherited
@@ -545,7 +547,11 @@ impl<'a> Reader<'a> {
             let (res, local) = self.r.resolver().resolve_attribute(key);
             let ns = match res {
                 ResolveResult::Unbound => None,
-                ResolveResult::Bound(ns) => Some(ns.into_inner().to_owned()),
+                ResolveResult::Bound(ns) => Some(
+                    quick_xml::escape::unescape(ns.into_inner())
+                        .map_err(|_| self.err_at(K::EntityForbidden, start.pos))?
+                        .into_owned(),
+                ),
                 ResolveResult::Unknown(_) => return Err(self.err_at(K::Syntax, start.pos)),
             };
             let local = local.into_inner().to_owned();
@@ -554,6 +560,9 @@ impl<'a> Reader<'a> {
                 .unescape_value()
                 .map_err(|e| self.err_at(xml_err(&e), start.pos))?
                 .into_owned();
+            if !value.chars().all(is_xml_char) {
+                return Err(self.err_at(K::InvalidValue("character reference"), start.pos));
+            }
             if value.len() > self.limits.max_string_bytes {
                 return Err(self.err_at(K::LimitExceeded(Limit::StringBytes), start.pos));
             }
@@ -597,7 +606,8 @@ fn local_str<'a>(input: &'a str, tag: &BytesStart<'a>) -> &'a str {
 /// Resolves a general reference: the five predefined entities and character references only.
 fn check_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<char, K> {
     match r.resolve_char_ref() {
-        Ok(Some(c)) => Ok(c),
+        Ok(Some(c)) if is_xml_char(c) => Ok(c),
+        Ok(Some(_)) => Err(K::InvalidValue("character reference")),
         Ok(None) => match &**r {
             "lt" => Ok('<'),
             "gt" => Ok('>'),

@@ -805,6 +805,21 @@ pub(crate) fn message(input: &[u8], limits: &Limits) -> Res<SyncMl> {
     })
 }
 
+/// Decodes exactly one command element (any name: unknown ones, `SyncHdr` included, are kept
+/// verbatim).
+pub(crate) fn single_command(input: &[u8], limits: &Limits) -> Res<Command> {
+    let mut r = Reader::new(input, limits, classify)?;
+    let s = match r.next()? {
+        Ev::Start(s) => s,
+        Ev::Eof => return Err(r.err(K::UnexpectedEof)),
+        _ => return Err(r.err(K::Syntax)),
+    };
+    let name = s.local;
+    let cmd = command(&mut r, &s).map_err(|e| e.in_key(name))?;
+    r.finish()?;
+    Ok(cmd)
+}
+
 /// Decodes a fragment: a `SyncML` element with an optional header, a bare `SyncBody`, or one
 /// or more sibling commands.
 pub(crate) fn fragment(input: &[u8], limits: &Limits) -> Res<super::Fragment> {

@@ -8,6 +8,9 @@ use crate::windows::xml::Writer;
 
 type Res = Result<(), EncodeError>;
 
+/// The `xml:` namespace (`xml:space`, `xml:lang`): bound by definition, never declared.
+const XML_NAMESPACE: &str = "http://www.w3.org/XML/1998/namespace";
+
 fn at(path: &str) -> impl Fn(EncodeError) -> EncodeError + '_ {
     move |e| e.in_key(path)
 }
@@ -128,6 +131,9 @@ fn data_start(w: &mut Writer, attrs: &[Attribute], decls: &[(String, String)]) -
                         declared_msft = true;
                     }
                     w.attr(&format!("msft:{}", a.name()), a.value())?;
+                }
+                Some(XML_NAMESPACE) => {
+                    w.attr(&format!("xml:{}", a.name()), a.value())?;
                 }
                 Some(ns) => {
                     let p = format!("ns{n}");
