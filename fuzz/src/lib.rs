@@ -550,7 +550,10 @@ pub fn check_wbxml(data: &[u8]) {
         .unwrap_or_else(|e| panic!("the decoder refuses the encoder's WBXML: {e}\n{xml}"));
     let w3 = xml_to_wbxml(xml2.as_bytes())
         .unwrap_or_else(|e| panic!("the encoder refuses its own round trip: {e}\n{xml2}"));
-    assert_eq!(w2, w3, "encode(decode(encode(xml))) is not a fixed point\n{xml}\n{xml2}");
+    assert_eq!(
+        w2, w3,
+        "encode(decode(encode(xml))) is not a fixed point\n{xml}\n{xml2}"
+    );
     assert_eq!(wbxml_to_xml(&w3).ok().as_deref(), Some(xml2.as_str()));
 }
 

@@ -7,8 +7,8 @@
 //! same holds for each command of a [`Fragment`] through [`Command::to_xml`] /
 //! [`Command::from_xml`].
 //!
-//! Five mdmkit issues found by these oracles are tolerated by named predicates (see
-//! `fuzz/README.md`, "Known issues"), so that the targets keep looking for others.
+//! The six defects these oracles found are fixed; their inputs are regression tests in
+//! `tests/regressions.rs` (`syncml_regressions`).
 
 use mdmkit::EncodeError;
 use mdmkit::Limits;
@@ -17,7 +17,7 @@ use mdmkit::windows::syncml::auth::{self, DigestSecret};
 use mdmkit::windows::syncml::large::Reassembler;
 use mdmkit::windows::syncml::session::Session;
 use mdmkit::windows::syncml::{
-    Cred, Data, Fragment, Item, Location, Meta, RawXml, StatusCode, SyncBody, SyncHdr, SyncMl,
+    Cred, Data, Fragment, Item, Location, Meta, StatusCode, SyncBody, SyncHdr, SyncMl,
 };
 
 use crate::xml_char;
@@ -137,186 +137,6 @@ pub fn has_non_xml_char(m: &SyncMl) -> bool {
     hdr_has_non_xml_char(&m.hdr) || m.body.commands.iter().any(command_has_non_xml_char)
 }
 
-// ---- the verbatim parts of a message ----
-
-fn meta_raw<'a>(m: &'a Meta, out: &mut Vec<&'a RawXml>) {
-    out.extend(&m.other);
-}
-
-fn item_parts<'a>(i: &'a Item, raw: &mut Vec<&'a RawXml>, data: &mut Vec<&'a Data>) {
-    raw.extend(&i.other);
-    if let Some(m) = &i.meta {
-        meta_raw(m, raw);
-    }
-    if let Some(d) = &i.data {
-        data.push(d);
-    }
-}
-
-fn cred_raw<'a>(c: &'a Option<Cred>, raw: &mut Vec<&'a RawXml>) {
-    if let Some(m) = c.as_ref().and_then(|c| c.meta.as_ref()) {
-        meta_raw(m, raw);
-    }
-}
-
-fn command_parts<'a>(c: &'a Command, raw: &mut Vec<&'a RawXml>, data: &mut Vec<&'a Data>) {
-    for i in c.items() {
-        item_parts(i, raw, data);
-    }
-    match c {
-        Command::Add(o)
-        | Command::Copy(o)
-        | Command::Delete(o)
-        | Command::Get(o)
-        | Command::Replace(o) => {
-            raw.extend(&o.other);
-            cred_raw(&o.cred, raw);
-            if let Some(m) = &o.meta {
-                meta_raw(m, raw);
-            }
-        }
-        Command::Alert(a) => {
-            raw.extend(&a.other);
-            cred_raw(&a.cred, raw);
-        }
-        Command::Exec(e) => {
-            raw.extend(&e.other);
-            cred_raw(&e.cred, raw);
-            if let Some(m) = &e.meta {
-                meta_raw(m, raw);
-            }
-        }
-        Command::Atomic(k) | Command::Sequence(k) => {
-            raw.extend(&k.other);
-            if let Some(m) = &k.meta {
-                meta_raw(m, raw);
-            }
-            for c in &k.commands {
-                command_parts(c, raw, data);
-            }
-        }
-        Command::Map(m) => {
-            raw.extend(&m.other);
-            cred_raw(&m.cred, raw);
-            if let Some(m) = &m.meta {
-                meta_raw(m, raw);
-            }
-        }
-        Command::Results(r) => {
-            raw.extend(&r.other);
-            if let Some(m) = &r.meta {
-                meta_raw(m, raw);
-            }
-        }
-        Command::Status(s) => {
-            raw.extend(&s.other);
-            cred_raw(&s.cred, raw);
-            if let Some(c) = &s.chal {
-                meta_raw(&c.meta, raw);
-            }
-        }
-        Command::Unknown(r) => raw.push(r),
-        _ => {}
-    }
-}
-
-fn hdr_parts<'a>(h: &'a SyncHdr, raw: &mut Vec<&'a RawXml>) {
-    raw.extend(&h.other);
-    cred_raw(&h.cred, raw);
-    if let Some(m) = &h.meta {
-        meta_raw(m, raw);
-    }
-}
-
-// ---- known issues ----
-
-/// Known issue 1: a verbatim part (`RawXml`, `Data` content) that uses a namespace prefix
-/// declared on an ancestor outside it. The part is kept without the declaration, so the
-/// encoder writes an undeclared prefix and its output does not decode. Detected as a part that
-/// the public constructors (`RawXml::from_xml`, `Data::from_xml`) refuse on its own.
-pub fn has_unscoped_raw(raw: &[&RawXml], data: &[&Data]) -> bool {
-    raw.iter().any(|r| RawXml::from_xml(r.as_xml()).is_err())
-        || data.iter().any(|d| Data::from_xml(d.as_xml()).is_err())
-}
-
-/// Known issue 2: an element kept verbatim because a default namespace declared on an ancestor
-/// puts it outside SyncML (`<s:Item xmlns="urn:x"><Data>…`) is written back under the
-/// SyncML default namespace and decodes as a SyncML element (the item gains `data`). Only
-/// possible when the SyncML namespace is bound to a prefix (otherwise the ancestor carrying the
-/// foreign default is itself foreign and kept whole), so this is tolerated for any input that
-/// binds a prefix to a value mentioning `SYNCML` (case-insensitive) or holding a reference.
-pub fn binds_syncml_prefix(data: &[u8]) -> bool {
-    let mut rest = data;
-    while let Some(at) = find(rest, b"xmlns:") {
-        rest = rest.get(at + 6..).unwrap_or(&[]);
-        // The value: from the first quote after `=` to the matching quote.
-        let Some(q) = rest.iter().position(|b| *b == b'"' || *b == b'\'') else {
-            return false;
-        };
-        let quote = rest.get(q).copied().unwrap_or(b'"');
-        let value_start = rest.get(q + 1..).unwrap_or(&[]);
-        let end = value_start
-            .iter()
-            .position(|b| *b == quote)
-            .unwrap_or(value_start.len());
-        let value = value_start.get(..end).unwrap_or(&[]);
-        let squeezed: Vec<u8> = value
-            .iter()
-            .filter(|b| !b.is_ascii_whitespace())
-            .map(u8::to_ascii_uppercase)
-            .collect();
-        if find(&squeezed, b"SYNCML").is_some() || value.contains(&b'&') {
-            return true;
-        }
-    }
-    false
-}
-
-/// Known issue 3: a `Data` attribute in the `xml:` namespace (`xml:space`, `xml:lang`) is
-/// written as `xmlns:ns0="http://www.w3.org/XML/1998/namespace" ns0:space=…`, which XML
-/// namespaces forbid (only the `xml` prefix may bind that URI): the output does not decode.
-pub fn has_xml_namespace_attr(data: &[&Data]) -> bool {
-    data.iter().any(|d| {
-        d.attributes()
-            .iter()
-            .any(|a| a.namespace() == Some("http://www.w3.org/XML/1998/namespace"))
-    })
-}
-
-/// Known issue 4: the namespace URI of a `Data` attribute is kept as written in its `xmlns:p`
-/// declaration, escapes unresolved (`urn:a&amp;b`), and the encoder escapes it again when it
-/// declares the prefix (`urn:a&amp;amp;b`): each round trip changes it. A literal `>`, tab or
-/// line feed in the declaration changes the same way (written `&gt;`, `&#9;`, `&#10;`).
-pub fn has_unresolved_namespace_uri(data: &[&Data]) -> bool {
-    data.iter().any(|d| {
-        d.attributes().iter().any(|a| {
-            a.namespace()
-                .is_some_and(|ns| ns.contains(['&', '<', '>', '"', '\r', '\t', '\n']))
-        })
-    })
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Whether the round trip of something holding these parts, decoded from `input`, may fail
-/// because of a known mdmkit bug.
-pub fn known_syncml_issue(input: &[u8], raw: &[&RawXml], data: &[&Data]) -> bool {
-    has_unscoped_raw(raw, data)
-        || binds_syncml_prefix(input)
-        || has_xml_namespace_attr(data)
-        || has_unresolved_namespace_uri(data)
-}
-
-/// Known issue 5 (an API asymmetry, for `Command` only): an unknown command named `SyncML`,
-/// `SyncHdr` or `SyncBody` (such an element inside a body or a container is kept verbatim) is
-/// written by `Command::to_xml` as that element, which `Command::from_xml` reads as a header,
-/// a body or a message fragment, not as one unknown command.
-pub fn is_structural_unknown(c: &Command) -> bool {
-    matches!(c, Command::Unknown(r) if matches!(r.local_name(), "SyncML" | "SyncHdr" | "SyncBody"))
-}
-
 // ---- the oracles ----
 
 fn check_encode_error(e: &EncodeError, non_xml: bool, what: &str) {
@@ -344,24 +164,13 @@ pub fn check_message_roundtrip(input: &[u8], m: &SyncMl) {
         !non_xml,
         "to_xml accepted a typed string with a non-XML character"
     );
-    let mut raw = Vec::new();
-    let mut data = Vec::new();
-    hdr_parts(&m.hdr, &mut raw);
-    for c in &m.body.commands {
-        command_parts(c, &mut raw, &mut data);
-    }
-    let known = known_syncml_issue(input, &raw, &data);
     let m2 = match SyncMl::from_xml(x1.as_bytes()) {
         Ok(m2) => m2,
-        Err(_) if known => return,
         Err(e) => panic!(
             "re-decoding SyncMl::to_xml output failed: {e:?}\ninput  {}\noutput {x1}",
             show(input)
         ),
     };
-    if known && m2 != *m {
-        return;
-    }
     assert_eq!(m2, *m, "SyncMl round trip changed the message\noutput {x1}");
     let x2 = match m2.to_xml() {
         Ok(x) => x,
@@ -384,21 +193,13 @@ pub fn check_command_roundtrip(input: &[u8], c: &Command) {
         !non_xml,
         "Command::to_xml accepted a typed string with a non-XML character"
     );
-    let mut raw = Vec::new();
-    let mut data = Vec::new();
-    command_parts(c, &mut raw, &mut data);
-    let known = known_syncml_issue(input, &raw, &data) || is_structural_unknown(c);
     let c2 = match Command::from_xml(x1.as_bytes()) {
         Ok(c2) => c2,
-        Err(_) if known => return,
         Err(e) => panic!(
             "re-decoding Command::to_xml output failed: {e:?}\ninput  {}\noutput {x1}",
             show(input)
         ),
     };
-    if known && c2 != *c {
-        return;
-    }
     assert_eq!(
         c2, *c,
         "Command round trip changed the command\noutput {x1}"

@@ -45,6 +45,25 @@ pub(crate) struct Start<'a> {
     pub(crate) pos: usize,
 }
 
+impl Start<'_> {
+    /// Whether the tag name has a prefix (`x:Foo`).
+    pub(crate) fn is_prefixed(&self) -> bool {
+        self.tag.name().prefix().is_some()
+    }
+
+    /// Whether the tag declares the default namespace itself (`xmlns="…"`).
+    pub(crate) fn declares_default_namespace(&self) -> bool {
+        self.tag.attributes().any(|a| {
+            a.is_ok_and(|a| {
+                matches!(
+                    a.key.as_namespace_binding(),
+                    Some(quick_xml::name::PrefixDeclaration::Default)
+                )
+            })
+        })
+    }
+}
+
 /// One event of the pull reader (whitespace-only text, comments and processing instructions
 /// are skipped).
 #[derive(Debug)]
@@ -420,6 +439,19 @@ impl<'a> Reader<'a> {
             .filter(|(p, _)| uses_prefix(text, p))
             .collect();
         Ok((text, used))
+    }
+
+    /// The default namespace in scope (`None` when unbound). Call right after a start tag.
+    pub(crate) fn default_namespace(&self) -> Option<String> {
+        let mut out = None;
+        for (decl, ns) in self.r.resolver().bindings() {
+            if let quick_xml::name::PrefixDeclaration::Default = decl {
+                let uri = quick_xml::escape::unescape(ns.into_inner())
+                    .map_or_else(|_| ns.into_inner().to_owned(), Cow::into_owned);
+                out = (!uri.is_empty()).then_some(uri);
+            }
+        }
+        out
     }
 
     /// The prefixed namespace bindings in scope, outermost first, overridden ones removed.

@@ -53,6 +53,27 @@ fn is_metinf(s: &Start<'_>) -> bool {
 type R<'a> = Reader<'a>;
 type Res<T> = Result<T, DecodeError>;
 
+/// Keeps the element just started verbatim. An unprefixed element in a default namespace other
+/// than SyncML's gets that namespace declared on it, since it is written back where SyncML is
+/// the default. (No namespace and SyncML's are read alike, so those need nothing.)
+fn raw<'a>(r: &mut R<'a>, s: &Start<'a>) -> Res<RawXml> {
+    if s.ns == NS_SYNCML || s.ns == NS_NONE || s.is_prefixed() || s.declares_default_namespace() {
+        return Ok(RawXml::from_checked(r.raw_element(s)?));
+    }
+    let Some(default) = r.default_namespace() else {
+        return Ok(RawXml::from_checked(r.raw_element(s)?));
+    };
+    let text = r.raw_element(s)?;
+    let name_len = 1 + s.local.len();
+    let (head, tail) = text.split_at(name_len.min(text.len()));
+    let mut decl = String::from(" xmlns=\"");
+    crate::windows::xml::escape_into(&mut decl, &default, true).map_err(|_| r.err(K::Syntax))?;
+    decl.push('"');
+    Ok(RawXml::from_checked(Cow::Owned(format!(
+        "{head}{decl}{tail}"
+    ))))
+}
+
 /// Reads the children of the element just started; `f` handles each child and returns `true`
 /// when it consumed it, `false` to keep it verbatim in `other`.
 fn children<'a>(
@@ -65,7 +86,7 @@ fn children<'a>(
             Ev::Start(s) => {
                 let name = s.local;
                 if !f(r, &s).map_err(|e| e.in_key(name))? {
-                    other.push(RawXml::from_checked(r.raw_element(&s)?));
+                    other.push(raw(r, &s)?);
                 }
             }
             Ev::End => return Ok(()),
@@ -631,7 +652,7 @@ fn status(r: &mut R<'_>) -> Res<Status> {
 pub(crate) fn command<'a>(r: &mut R<'a>, s: &Start<'a>) -> Res<Command> {
     r.charge(std::mem::size_of::<Command>())?;
     if !is_syncml(s) {
-        return Ok(Command::Unknown(RawXml::from_checked(r.raw_element(s)?)));
+        return Ok(Command::Unknown(raw(r, s)?));
     }
     let name = s.local;
     let cmd = match name {
@@ -647,7 +668,7 @@ pub(crate) fn command<'a>(r: &mut R<'a>, s: &Start<'a>) -> Res<Command> {
         "Results" => Command::Results(results(r)?),
         "Sequence" => Command::Sequence(container(r)?),
         "Status" => Command::Status(status(r)?),
-        _ => Command::Unknown(RawXml::from_checked(r.raw_element(s)?)),
+        _ => Command::Unknown(raw(r, s)?),
     };
     Ok(cmd)
 }
