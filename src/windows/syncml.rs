@@ -247,6 +247,21 @@ mod tests {
         assert_eq!(again, m);
     }
 
+    #[test]
+    fn quirk_namespaces() {
+        for ns in ["SYNCML: SYNCML1.2", "syncml:syncml1.2", "SYNCML:SYNCML1.1"] {
+            let xml = format!(
+                r#"<SyncML xmlns="{ns}">{HDR}<SyncBody><Get><CmdID>2</CmdID><Item><Meta><Format xmlns="">chr</Format><Type>text/plain</Type></Meta></Item></Get><Final/></SyncBody></SyncML>"#
+            );
+            let m = SyncMl::from_xml(xml.as_bytes()).unwrap();
+            let meta = m.body.commands[0].items()[0].meta.as_ref().unwrap();
+            assert_eq!(meta.format.as_deref(), Some("chr"), "{ns}");
+            assert_eq!(meta.r#type.as_deref(), Some("text/plain"), "{ns}");
+        }
+        let xml = format!(r#"<SyncML xmlns="urn:other">{HDR}<SyncBody/></SyncML>"#);
+        assert!(SyncMl::from_xml(xml.as_bytes()).is_err());
+    }
+
     #[cfg(feature = "wbxml")]
     #[test]
     fn wbxml_round_trip_keeps_the_model() {
