@@ -62,7 +62,7 @@
 //! deterministic.
 
 mod alg;
-mod ber;
+pub(crate) mod ber;
 mod cert;
 #[doc(hidden)]
 pub mod doc_support;
