@@ -844,11 +844,33 @@ impl CertificateRequest {
         }
     }
 
-    /// OpenSSL's view of the public key, checked against what the DER walk found.
+    /// OpenSSL's view of the public key, checked against what the DER walk found. RSA and
+    /// P-256 / P-384 keys are built from their components (OpenSSL 3's generic SPKI decoder
+    /// costs several times the signature check); anything else goes through the decoder.
     pub(super) fn public_key(&self) -> Result<PKey<Public>, CsrError> {
         let offset = self.inner.spki.start;
-        let key = PKey::public_key_from_der(self.public_key_info_der())
-            .map_err(|_| CsrError::malformed("public key", offset))?;
+        let spki = self.public_key_info_der();
+        let fast = DerReader::new(spki).read().ok().and_then(|t| {
+            let mut r = t.reader();
+            let alg = r.read().ok()?;
+            let bits = r.read().ok()?;
+            let bits = bits.content.strip_prefix(&[0])?;
+            match &self.inner.key {
+                KeyAlgorithm::Rsa { .. } => crate::cms::rsa_public_key(bits),
+                KeyAlgorithm::EcP256 | KeyAlgorithm::EcP384 => {
+                    let mut a = alg.reader();
+                    a.read().ok()?;
+                    let curve = Oid::from_bytes(a.read().ok()?.content).ok()?;
+                    crate::cms::ec_public_key(&curve, bits)
+                }
+                KeyAlgorithm::Unsupported { .. } => None,
+            }
+        });
+        let key = match fast {
+            Some(key) => key,
+            None => PKey::public_key_from_der(spki)
+                .map_err(|_| CsrError::malformed("public key", offset))?,
+        };
         let consistent = match &self.inner.key {
             KeyAlgorithm::Rsa { bits } => key.id() == Id::RSA && key.bits() == *bits,
             KeyAlgorithm::EcP256 | KeyAlgorithm::EcP384 => key.id() == Id::EC,
