@@ -924,3 +924,66 @@ impl fmt::Debug for CertificateRequest {
             .finish()
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn string_types() {
+        assert!(check_text(PRINTABLE_STRING, b"a!b\0", 0).is_ok());
+        assert!(check_text(PRINTABLE_STRING, b"\x80", 0).is_err());
+        assert!(check_text(IA5_STRING, b"x@y", 0).is_ok());
+        assert!(check_text(UTF8_STRING, "é".as_bytes(), 0).is_ok());
+        assert!(check_text(UTF8_STRING, b"\xc3", 0).is_err());
+        assert!(check_text(BMP_STRING, &[0, b'a', 0xd8, 0x3d, 0xde, 0x00], 0).is_ok());
+        assert!(check_text(BMP_STRING, &[0xd8, 0x3d], 0).is_err());
+        assert!(check_text(UNIVERSAL_STRING, &[0, 1, 0xf6, 0x00], 0).is_ok());
+        assert!(check_text(UNIVERSAL_STRING, &[0, 0x11, 0, 0], 0).is_err());
+        assert!(check_text(OCTET_STRING, b"x", 0).is_err());
+        assert_eq!(decode_text(TELETEX_STRING, b"\xe9"), "é");
+        assert_eq!(
+            decode_text(BMP_STRING, &[0, b'a', 0xd8, 0x3d, 0xde, 0x00]),
+            "a😀"
+        );
+        assert_eq!(decode_text(UNIVERSAL_STRING, &[0, 1, 0xf6, 0x00]), "😀");
+        assert_eq!(decode_text(PRINTABLE_STRING, b"id!x\0"), "id!x\0");
+    }
+
+    #[test]
+    fn base64_limits_before_decoding() {
+        assert_eq!(decode_base64("AAEC", 3).unwrap(), [0, 1, 2]);
+        assert_eq!(decode_base64(" AA\r\nEC\t", 3).unwrap(), [0, 1, 2]);
+        assert!(matches!(
+            decode_base64("AAECAw==", 3),
+            Err(CsrError::LimitExceeded(CsrLimit::InputBytes))
+        ));
+        assert!(matches!(
+            decode_base64(&" ".repeat(1000), 3),
+            Err(CsrError::LimitExceeded(CsrLimit::InputBytes))
+        ));
+        assert!(matches!(
+            decode_base64("AA=C", 3),
+            Err(CsrError::Malformed { what: "base64", .. })
+        ));
+    }
+
+    #[test]
+    fn signature_algorithm_oids() {
+        assert_eq!(
+            SignatureAlgorithm::from_oid(&SHA1_WITH_RSA_OIW),
+            SignatureAlgorithm::RsaSha1
+        );
+        assert_eq!(
+            SignatureAlgorithm::from_oid(&SHA1_WITH_RSA),
+            SignatureAlgorithm::RsaSha1
+        );
+        assert_eq!(
+            SignatureAlgorithm::from_oid(&MD5_WITH_RSA),
+            SignatureAlgorithm::Unsupported {
+                oid: "1.2.840.113549.1.1.4".into()
+            }
+        );
+    }
+}
