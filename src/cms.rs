@@ -62,7 +62,7 @@
 //! deterministic.
 
 mod alg;
-mod ber;
+pub(crate) mod ber;
 mod cert;
 #[doc(hidden)]
 pub mod doc_support;
@@ -78,6 +78,8 @@ pub use error::{BackendError, CmsLimit, SignError, VerifyError};
 pub use policy::{CmsLimits, Policy};
 pub use sign::{Signer, sign_attached, sign_detached};
 pub use verify::{Unverified, Verified, inspect, open_attached, verify_attached, verify_detached};
+#[cfg(feature = "windows")]
+pub(crate) use verify::{ec_public_key, rsa_public_key};
 
 use std::fmt;
 

@@ -162,6 +162,13 @@ impl Signer {
     pub fn chain(&self) -> &[Certificate] {
         &self.chain
     }
+
+    /// The private key (RSA, or ECDSA on P-256 / P-384), for signers elsewhere in the crate
+    /// (certificate issuance).
+    #[cfg_attr(not(feature = "windows"), allow(dead_code))]
+    pub(crate) fn key(&self) -> &PKey<Private> {
+        &self.key
+    }
 }
 
 fn private_key_from_der(der: &[u8]) -> Result<PKey<Private>, SignError> {

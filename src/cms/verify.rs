@@ -492,7 +492,7 @@ fn public_key(signer: &Certificate, family: alg::KeyFamily) -> Result<PKey<Publi
 }
 
 /// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }`, positive integers.
-fn rsa_public_key(der: &[u8]) -> Option<PKey<Public>> {
+pub(crate) fn rsa_public_key(der: &[u8]) -> Option<PKey<Public>> {
     let mut top = ber::DerReader::new(der);
     let seq = top.read().ok().filter(|t| t.tag == 0x30)?;
     if !top.is_empty() {
@@ -515,7 +515,7 @@ fn rsa_public_key(der: &[u8]) -> Option<PKey<Public>> {
 }
 
 /// An uncompressed or compressed point on P-256, P-384 or P-521 (checked to be on the curve).
-fn ec_public_key(curve: &ObjectIdentifier, point: &[u8]) -> Option<PKey<Public>> {
+pub(crate) fn ec_public_key(curve: &ObjectIdentifier, point: &[u8]) -> Option<PKey<Public>> {
     use openssl::ec::{EcGroup, EcKey, EcPoint};
     use openssl::nid::Nid;
     use std::sync::OnceLock;
