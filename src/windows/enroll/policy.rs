@@ -366,10 +366,7 @@ impl GetPoliciesResponse {
             },
             private_key_attributes: PrivateKeyAttributes {
                 minimal_key_length: 2048,
-                crypto_providers: Some(vec![
-                    PROVIDER_TPM.to_owned(),
-                    PROVIDER_SOFTWARE.to_owned(),
-                ]),
+                crypto_providers: Some(vec![PROVIDER_TPM.to_owned(), PROVIDER_SOFTWARE.to_owned()]),
                 ..PrivateKeyAttributes::default()
             },
             revision: Revision {
@@ -892,8 +889,16 @@ fn write_attributes(w: &mut Writer, a: &Attributes) -> WRes {
     leaf(w, "policySchema", &a.policy_schema.to_string())?;
     w.open("certificateValidity");
     let v = &a.certificate_validity;
-    leaf(w, "validityPeriodSeconds", &v.validity_period_seconds.to_string())?;
-    leaf(w, "renewalPeriodSeconds", &v.renewal_period_seconds.to_string())?;
+    leaf(
+        w,
+        "validityPeriodSeconds",
+        &v.validity_period_seconds.to_string(),
+    )?;
+    leaf(
+        w,
+        "renewalPeriodSeconds",
+        &v.renewal_period_seconds.to_string(),
+    )?;
     w.close("certificateValidity");
     w.open("permission");
     leaf(w, "enroll", &a.permission.enroll.to_string())?;
@@ -937,9 +942,17 @@ fn write_attributes(w: &mut Writer, a: &Attributes) -> WRes {
     opt_num(w, "subjectNameFlags", a.subject_name_flags)?;
     opt_num(w, "enrollmentFlags", a.enrollment_flags)?;
     opt_num(w, "generalFlags", a.general_flags)?;
-    opt_num(w, "hashAlgorithmOIDReference", a.hash_algorithm_oid_reference)?;
+    opt_num(
+        w,
+        "hashAlgorithmOIDReference",
+        a.hash_algorithm_oid_reference,
+    )?;
     opt_raw(w, "rARequirements", a.ra_requirements.as_ref());
-    opt_raw(w, "keyArchivalAttributes", a.key_archival_attributes.as_ref());
+    opt_raw(
+        w,
+        "keyArchivalAttributes",
+        a.key_archival_attributes.as_ref(),
+    );
     opt_raw(w, "extensions", a.extensions.as_ref());
     raws(w, &a.other);
     w.close("attributes");

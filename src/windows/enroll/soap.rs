@@ -287,10 +287,7 @@ pub(crate) fn base64_text(r: &mut R<'_>) -> Res<Vec<u8>> {
 }
 
 pub(crate) fn decode_base64(text: &str, limits: &Limits) -> Result<Vec<u8>, K> {
-    let compact: Vec<u8> = text
-        .bytes()
-        .filter(|b| !b.is_ascii_whitespace())
-        .collect();
+    let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     if compact.len() / 4 * 3 > limits.max_data_bytes {
         return Err(K::LimitExceeded(Limit::DataBytes));
     }
@@ -308,14 +305,8 @@ pub(crate) fn encode_base64(bytes: &[u8]) -> String {
 }
 
 /// The value of the unqualified attribute `name` (or of `name` in one of `also`).
-pub(crate) fn attr<'a>(
-    r: &R<'a>,
-    s: &Start<'a>,
-    name: &str,
-    also: &[&str],
-) -> Res<Option<String>> {
-    Ok(r
-        .attributes(s)?
+pub(crate) fn attr<'a>(r: &R<'a>, s: &Start<'a>, name: &str, also: &[&str]) -> Res<Option<String>> {
+    Ok(r.attributes(s)?
         .into_iter()
         .find(|a| {
             a.local == name
@@ -579,7 +570,11 @@ impl Header {
     /// Adds `o:Security/u:Timestamp` (with `s:mustUnderstand="1"`), as Fleet sends with the
     /// enrollment response.
     #[must_use]
-    pub fn with_timestamp(mut self, created: impl Into<String>, expires: impl Into<String>) -> Self {
+    pub fn with_timestamp(
+        mut self,
+        created: impl Into<String>,
+        expires: impl Into<String>,
+    ) -> Self {
         let sec = self.security.get_or_insert_with(Security::default);
         sec.must_understand = true;
         sec.timestamp = Some(Timestamp::new(created, expires));
@@ -630,13 +625,16 @@ impl Header {
             .ok_or(CredentialsError::NoSecurityHeader)?;
         match policy {
             AuthPolicy::OnPremise => {
-                let t = sec
-                    .username_token
+                let t =
+                    sec.username_token
+                        .as_ref()
+                        .ok_or(CredentialsError::MissingUsernameToken {
+                            found_binary_token: sec.binary_security_token.is_some(),
+                        })?;
+                let p = t
+                    .password
                     .as_ref()
-                    .ok_or(CredentialsError::MissingUsernameToken {
-                        found_binary_token: sec.binary_security_token.is_some(),
-                    })?;
-                let p = t.password.as_ref().ok_or(CredentialsError::MissingPassword)?;
+                    .ok_or(CredentialsError::MissingPassword)?;
                 Ok(Credentials::UsernamePassword {
                     username: &t.username,
                     password: &p.value,
@@ -781,14 +779,7 @@ fn header(r: &mut R<'_>) -> Res<Header> {
             (NS_DIAG | NS_NONE, "ActivityId") => {
                 let correlation_id = attr(r, s, "CorrelationId", &[])?;
                 let id = trimmed(r)?;
-                set_once(
-                    r,
-                    &mut activity,
-                    ActivityId {
-                        id,
-                        correlation_id,
-                    },
-                )?;
+                set_once(r, &mut activity, ActivityId { id, correlation_id })?;
             }
             (NS_WSSE, "Security") => {
                 let mu = must_understand(r, s)?;
@@ -858,8 +849,7 @@ fn security_block(r: &mut R<'_>, must_understand: bool) -> Res<Security> {
 
 /// The value of attribute `local` in namespace `uri`.
 pub(crate) fn attr_ns<'a>(r: &R<'a>, s: &Start<'a>, uri: &str, local: &str) -> Res<Option<String>> {
-    Ok(r
-        .attributes(s)?
+    Ok(r.attributes(s)?
         .into_iter()
         .find(|a| a.local == local && a.ns.as_deref() == Some(uri))
         .map(|a| a.value))
@@ -1328,7 +1318,11 @@ pub enum FaultSubcode {
 
 const SUBCODES: [(FaultSubcode, &str, u32); 7] = [
     (FaultSubcode::MessageFormat, "s:MessageFormat", 0x8018_0001),
-    (FaultSubcode::Authentication, "s:Authentication", 0x8018_0002),
+    (
+        FaultSubcode::Authentication,
+        "s:Authentication",
+        0x8018_0002,
+    ),
     (FaultSubcode::Authorization, "s:Authorization", 0x8018_0003),
     (
         FaultSubcode::CertificateRequest,
@@ -1415,7 +1409,11 @@ pub enum ErrorType {
 }
 
 const ERROR_TYPES: [(ErrorType, &str, Option<u32>); 8] = [
-    (ErrorType::DeviceCapReached, "DeviceCapReached", Some(0x8018_0013)),
+    (
+        ErrorType::DeviceCapReached,
+        "DeviceCapReached",
+        Some(0x8018_0013),
+    ),
     (
         ErrorType::DeviceNotSupported,
         "DeviceNotSupported",
@@ -1463,10 +1461,10 @@ impl ErrorType {
 impl From<&str> for ErrorType {
     fn from(s: &str) -> Self {
         let t = s.trim_matches(|c: char| c.is_ascii_whitespace());
-        ERROR_TYPES
-            .iter()
-            .find(|(_, w, _)| *w == t)
-            .map_or_else(|| ErrorType::Other(OtherText::new(t)), |(c, _, _)| c.clone())
+        ERROR_TYPES.iter().find(|(_, w, _)| *w == t).map_or_else(
+            || ErrorType::Other(OtherText::new(t)),
+            |(c, _, _)| c.clone(),
+        )
     }
 }
 

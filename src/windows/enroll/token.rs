@@ -49,9 +49,8 @@
 
 use super::ns;
 use super::soap::{
-    BodyReader, BodyWriter, NS_AC, NS_ENROLLMENT, NS_WSSE, NS_WST, R, Res, at, attr,
-    base64_text, children, encode_base64, leaf, open_enum, raws, required, sealed, set_once,
-    trimmed,
+    BodyReader, BodyWriter, NS_AC, NS_ENROLLMENT, NS_WSSE, NS_WST, R, Res, at, attr, base64_text,
+    children, encode_base64, leaf, open_enum, raws, required, sealed, set_once, trimmed,
 };
 use crate::error::{DecodeError, EncodeError};
 use crate::sensitive::Sensitive;
@@ -300,7 +299,8 @@ impl sealed::Sealed for RequestSecurityToken {
         w.attr("ValueType", t.value_type.as_str())
             .map_err(at("BinarySecurityToken"))?;
         if let Some(e) = &t.encoding_type {
-            w.attr("EncodingType", e).map_err(at("BinarySecurityToken"))?;
+            w.attr("EncodingType", e)
+                .map_err(at("BinarySecurityToken"))?;
         }
         w.close_start();
         w.raw(&encode_base64(&t.data));
@@ -485,7 +485,8 @@ fn write_rstr(w: &mut Writer, r: &RequestSecurityTokenResponse) -> Result<(), En
     w.attr("ValueType", &r.value_type)
         .map_err(at("RequestedSecurityToken"))?;
     if let Some(e) = &r.encoding_type {
-        w.attr("EncodingType", e).map_err(at("RequestedSecurityToken"))?;
+        w.attr("EncodingType", e)
+            .map_err(at("RequestedSecurityToken"))?;
     }
     w.close_start();
     w.raw(&encode_base64(r.provisioning_document.expose()));
