@@ -1505,7 +1505,8 @@ impl ServiceError {
 /// fault.detail = Some(ServiceError::new(ErrorType::DeviceCapReached));
 /// assert_eq!(fault.hresult(), Some(0x8018_0013));
 ///
-/// let request = Header { message_id: Some("urn:uuid:1".into()), ..Header::default() };
+/// let mut request = Header::default();
+/// request.message_id = Some("urn:uuid:1".into());
 /// let xml = Envelope::reply(&request, fault.clone()).to_xml()?;
 /// let back = Envelope::<Fault>::from_xml(xml.as_bytes())?;
 /// assert_eq!(back.body, fault);

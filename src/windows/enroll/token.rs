@@ -34,7 +34,7 @@
 //! let rst = &request.body;
 //! assert_eq!(rst.request_type, RequestType::Issue);
 //! assert!(rst.binary_security_token.value_type.is_pkcs10());
-//! assert_eq!(rst.binary_security_token.data, [0x30, 0x82]);
+//! assert_eq!(rst.binary_security_token.data, [0x30, 0x82, 0x02]);
 //! assert_eq!(rst.device_id(), Some("B5B954E81FBCB94EB79BD08BE625F4EE"));
 //! assert_eq!(rst.macs().collect::<Vec<_>>(), ["00-0C-29-51-60-9D", "00-0C-29-51-60-A7"]);
 //!
