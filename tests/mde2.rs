@@ -119,7 +119,7 @@ fn discover_request_roundtrip() {
 fn discover_request_any_order_and_unknown_children() {
     let xml = format!(
         r#"<s:Envelope xmlns:s="{}"><s:Body><d:Discover xmlns:d="{}"><d:request>
-        <d:AuthPolicies><d:AuthPolicy>Federated</d:AuthPolicy><d:Odd/></d:AuthPolicies>
+        <d:AuthPolicies><d:AuthPolicy>Federated</d:AuthPolicy></d:AuthPolicies>
         <d:OSEdition>4</d:OSEdition><Extra>x</Extra><d:EmailAddress/>
         <d:RequestVersion>7.0</d:RequestVersion></d:request></d:Discover></s:Body></s:Envelope>"#,
         ns::SOAP,
@@ -131,8 +131,38 @@ fn discover_request_any_order_and_unknown_children() {
     assert_eq!(d.os_edition.as_deref(), Some("4"));
     assert_eq!(d.request_version.as_deref(), Some("7.0"));
     assert_eq!(d.auth_policies, [AuthPolicy::Federated]);
-    assert_eq!(d.other.len(), 2);
+    assert_eq!(d.other.len(), 1);
     assert_eq!(env.header, Header::default());
+    roundtrip(&env);
+    // AuthPolicies is a closed list.
+    let odd = xml.replace(
+        "</d:AuthPolicy></d:AuthPolicies>",
+        "</d:AuthPolicy><d:Odd/></d:AuthPolicies>",
+    );
+    let e = Envelope::<DiscoverRequest>::from_xml(odd.as_bytes()).unwrap_err();
+    assert!(matches!(e.kind(), K::WrongType { .. }), "{e:?}");
+    assert_eq!(e.path(), "Body.Discover.request.AuthPolicies");
+}
+
+#[test]
+fn raw_elements_keep_their_namespace() {
+    // An unknown header block and an unknown request child that use a default namespace
+    // declared on an ancestor, with the local names of known elements.
+    let xml = format!(
+        r#"<s:Envelope xmlns:s="{}" xmlns="urn:other"><s:Header><ActivityId>x</ActivityId>
+        <a:ReplyTo xmlns:a="{}"><a:Address>z</a:Address><a:ReferenceParameters/></a:ReplyTo>
+        </s:Header><s:Body><d:Discover xmlns:d="{}"><d:request><EmailAddress>e</EmailAddress>
+        </d:request></d:Discover></s:Body></s:Envelope>"#,
+        ns::SOAP,
+        ns::ADDRESSING,
+        ns::DISCOVERY
+    );
+    let env = Envelope::<DiscoverRequest>::from_xml(xml.as_bytes()).unwrap();
+    assert_eq!(env.header.activity_id, None);
+    assert_eq!(env.header.reply_to, None);
+    assert_eq!(env.header.other.len(), 2);
+    assert_eq!(env.body.email_address, None);
+    assert_eq!(env.body.other.len(), 1);
     roundtrip(&env);
 }
 

@@ -38,7 +38,7 @@ use super::soap::{
     AuthPolicy, BodyReader, BodyWriter, Envelope, NS_DISCOVERY, R, Res, at, children, leaf,
     opt_leaf, raws, required, sealed, set_once, trimmed,
 };
-use crate::error::{DecodeError, EncodeError};
+use crate::error::{DecodeError, DecodeErrorKind as K, EncodeError};
 use crate::limits::Limits;
 use crate::windows::syncml::RawXml;
 use crate::windows::xml::Writer;
@@ -61,7 +61,7 @@ pub struct DiscoverRequest {
     pub os_edition: Option<String>,
     /// `AuthPolicies/AuthPolicy`, in order.
     pub auth_policies: Vec<AuthPolicy>,
-    /// Unknown children of `request` (and of `AuthPolicies`), verbatim.
+    /// Unknown children of `request`, verbatim.
     pub other: Vec<RawXml>,
     /// Unknown children of `Discover` besides `request`, verbatim.
     pub discover_other: Vec<RawXml>,
@@ -123,7 +123,7 @@ impl sealed::Sealed for DiscoverRequest {
         children(r, &mut discover_other, |r, s| {
             if s.ns == NS_DISCOVERY && s.local == "request" {
                 if seen {
-                    return Err(r.err(crate::DecodeErrorKind::DuplicateKey));
+                    return Err(r.err(K::DuplicateKey));
                 }
                 seen = true;
                 request(r, &mut out)?;
@@ -180,8 +180,6 @@ fn request(r: &mut R<'_>, out: &mut DiscoverRequest) -> Res<()> {
     let mut edition = None;
     let mut other = Vec::new();
     let mut policies = Vec::new();
-    // Unknown children of `AuthPolicies` are kept with the request's (they have no other place).
-    let mut policies_other = Vec::new();
     children(r, &mut other, |r, s| {
         if s.ns != NS_DISCOVERY {
             return Ok(false);
@@ -193,7 +191,9 @@ fn request(r: &mut R<'_>, out: &mut DiscoverRequest) -> Res<()> {
             "ApplicationVersion" => &mut app_version,
             "OSEdition" => &mut edition,
             "AuthPolicies" => {
-                children(r, &mut policies_other, |r, s| {
+                // A closed list: anything but `AuthPolicy` is refused.
+                let mut extra = Vec::new();
+                children(r, &mut extra, |r, s| {
                     if s.ns == NS_DISCOVERY && s.local == "AuthPolicy" {
                         let v = trimmed(r)?;
                         policies.push(AuthPolicy::from(v.as_str()));
@@ -201,6 +201,12 @@ fn request(r: &mut R<'_>, out: &mut DiscoverRequest) -> Res<()> {
                     }
                     Ok(false)
                 })?;
+                if !extra.is_empty() {
+                    return Err(r.err(K::WrongType {
+                        expected: "AuthPolicy",
+                        found: "another element",
+                    }));
+                }
                 return Ok(true);
             }
             _ => return Ok(false),
@@ -215,7 +221,6 @@ fn request(r: &mut R<'_>, out: &mut DiscoverRequest) -> Res<()> {
     out.application_version = app_version;
     out.os_edition = edition;
     out.auth_policies = policies;
-    other.extend(policies_other);
     out.other = other;
     Ok(())
 }
@@ -269,9 +274,13 @@ impl sealed::Sealed for DiscoverResponse {
             }
             Ok(false)
         })?;
-        let mut out = required(r, result, "DiscoverResult")?;
-        out.other.extend(ignored);
-        Ok(out)
+        if !ignored.is_empty() {
+            return Err(r.err(K::WrongType {
+                expected: "DiscoverResult",
+                found: "another element",
+            }));
+        }
+        required(r, result, "DiscoverResult")
     }
 
     fn encode(&self, b: BodyWriter<'_>) -> Result<(), EncodeError> {

@@ -106,7 +106,7 @@ impl sealed::Sealed for GetPolicies {
                         r.empty()?;
                         None
                     } else {
-                        Some(RawXml::from_checked(r.raw_element(s)?))
+                        Some(RawXml::from_checked(r.raw_element_standalone(s)?))
                     };
                     set_once(r, &mut filter, v)?;
                 }
@@ -470,7 +470,7 @@ fn raw_nillable<'a>(r: &mut R<'a>, s: &Start<'a>) -> Res<Option<RawXml>> {
         r.empty()?;
         return Ok(None);
     }
-    Ok(Some(RawXml::from_checked(r.raw_element(s)?)))
+    Ok(Some(RawXml::from_checked(r.raw_element_standalone(s)?)))
 }
 
 /// A collection: every child named `item` decoded by `f`; others are refused.

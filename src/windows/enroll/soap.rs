@@ -194,7 +194,7 @@ pub(crate) fn children<'a>(
             Ev::Start(s) => {
                 let name = s.local;
                 if !f(r, &s).map_err(|e| e.in_key(name))? {
-                    let raw = r.raw_element(&s).map_err(|e| e.in_key(name))?;
+                    let raw = r.raw_element_standalone(&s).map_err(|e| e.in_key(name))?;
                     other.push(RawXml::from_checked(raw));
                 }
             }
@@ -738,6 +738,7 @@ fn header(r: &mut R<'_>) -> Res<Header> {
     let mut relates_to = None;
     let mut activity = None;
     let mut security = None;
+    let mut kept = Vec::new();
     let mut other = Vec::new();
     children(r, &mut other, |r, s| {
         match (s.ns, s.local) {
@@ -751,21 +752,13 @@ fn header(r: &mut R<'_>) -> Res<Header> {
                 set_once(r, &mut message_id, v)?;
             }
             (NS_ADDR, "ReplyTo") => {
-                let mut address = None;
-                let mut ignored = Vec::new();
-                children(r, &mut ignored, |r, s| {
-                    if s.ns == NS_ADDR && s.local == "Address" {
-                        let v = trimmed(r)?;
-                        set_once(r, &mut address, v)?;
-                        return Ok(true);
-                    }
-                    Ok(false)
-                })?;
-                // ReplyTo's reference parameters are not modelled: keep the whole block.
-                if !ignored.is_empty() {
-                    return Ok(false);
+                // Only a bare `Address` is modelled; any other shape (reference parameters,
+                // attributes) is kept verbatim.
+                let raw = r.raw_element_standalone(s)?;
+                match reply_to_address(&raw, r.limits()) {
+                    Some(a) if reply_to.is_none() => reply_to = Some(a),
+                    _ => kept.push(RawXml::from_checked(raw)),
                 }
-                set_once(r, &mut reply_to, address.unwrap_or_default())?;
             }
             (NS_ADDR, "To") => {
                 h.to_must_understand = must_understand(r, s)?;
@@ -797,8 +790,32 @@ fn header(r: &mut R<'_>) -> Res<Header> {
     h.relates_to = relates_to;
     h.activity_id = activity;
     h.security = security;
+    other.extend(kept);
     h.other = other;
     Ok(h)
+}
+
+/// The address of a `ReplyTo` that holds exactly one `Address` and no attributes.
+fn reply_to_address(raw: &str, limits: &Limits) -> Option<String> {
+    let mut r = Reader::new(raw.as_bytes(), limits, classify).ok()?;
+    let Ok(Ev::Start(s)) = r.next() else {
+        return None;
+    };
+    if !r.attributes(&s).ok()?.is_empty() {
+        return None;
+    }
+    let Ok(Ev::Start(a)) = r.next() else {
+        return None;
+    };
+    if a.ns != NS_ADDR || a.local != "Address" || !r.attributes(&a).ok()?.is_empty() {
+        return None;
+    }
+    let v = trimmed(&mut r).ok()?;
+    if !matches!(r.next(), Ok(Ev::End)) {
+        return None;
+    }
+    r.finish().ok()?;
+    Some(v)
 }
 
 fn security_block(r: &mut R<'_>, must_understand: bool) -> Res<Security> {
@@ -1242,7 +1259,7 @@ impl sealed::Sealed for RawXml {
     const NS: u8 = NS_OTHER;
     const ACTION: &'static str = "";
     fn decode(b: BodyReader<'_, '_>) -> Result<Self, DecodeError> {
-        let raw = b.r.raw_element(&b.start)?;
+        let raw = b.r.raw_element_standalone(&b.start)?;
         Ok(RawXml::from_checked(raw))
     }
     fn encode(&self, b: BodyWriter<'_>) -> Result<(), EncodeError> {
@@ -1517,9 +1534,9 @@ impl ServiceError {
 pub struct Fault {
     /// `s:Code/s:Value`.
     pub code: FaultCode,
-    /// `s:Code/s:Subcode/s:Value`.
+    /// `s:Code/s:Subcode/s:Value` (the first level; deeper subcodes are not kept).
     pub subcode: Option<FaultSubcode>,
-    /// `s:Reason/s:Text`.
+    /// `s:Reason/s:Text` (the first; further translations are not kept).
     pub reason: String,
     /// The `xml:lang` of the reason (`en-US`).
     pub lang: Option<String>,
@@ -1527,6 +1544,8 @@ pub struct Fault {
     pub detail: Option<ServiceError>,
     /// Other `s:Detail` children, verbatim.
     pub other_detail: Vec<RawXml>,
+    /// Other children of `s:Fault` (`s:Node`, `s:Role`), verbatim.
+    pub other: Vec<RawXml>,
 }
 
 impl Fault {
@@ -1539,6 +1558,7 @@ impl Fault {
             lang: Some("en-US".to_owned()),
             detail: None,
             other_detail: Vec::new(),
+            other: Vec::new(),
         }
     }
 
@@ -1565,8 +1585,8 @@ impl sealed::Sealed for Fault {
         let mut lang = None;
         let mut detail = None;
         let mut other_detail = Vec::new();
-        let mut ignored = Vec::new();
-        children(r, &mut ignored, |r, s| {
+        let mut fault_other = Vec::new();
+        children(r, &mut fault_other, |r, s| {
             match (s.ns, s.local) {
                 (NS_SOAP, "Code") => {
                     let (c, sc) = fault_code(r)?;
@@ -1614,6 +1634,7 @@ impl sealed::Sealed for Fault {
             lang,
             detail,
             other_detail,
+            other: fault_other,
         })
     }
 
@@ -1656,6 +1677,7 @@ impl sealed::Sealed for Fault {
             raws(w, &self.other_detail);
             w.close("s:Detail");
         }
+        raws(w, &self.other);
         w.close("s:Fault");
         Ok(())
     }

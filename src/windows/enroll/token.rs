@@ -380,7 +380,7 @@ pub struct RequestSecurityTokenResponse {
     pub provisioning_document: Sensitive<Vec<u8>>,
     /// `RequestID` (enrollment namespace; `0` in practice).
     pub request_id: Option<String>,
-    /// Unknown children (of the response and of `RequestedSecurityToken`), verbatim.
+    /// Unknown children of the response, verbatim.
     pub other: Vec<RawXml>,
 }
 
@@ -541,7 +541,12 @@ fn rstr(r: &mut R<'_>) -> Res<RequestSecurityTokenResponse> {
         }
         Ok(true)
     })?;
-    other.extend(token_other);
+    if !token_other.is_empty() {
+        return Err(r.err(crate::DecodeErrorKind::WrongType {
+            expected: "BinarySecurityToken",
+            found: "another element",
+        }));
+    }
     let (value_type, encoding_type, data) = required(r, token, "RequestedSecurityToken")?;
     Ok(RequestSecurityTokenResponse {
         token_type: required(r, token_type, "TokenType")?,
