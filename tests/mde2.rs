@@ -1224,3 +1224,26 @@ fn corpus() {
     }
     eprintln!("MS-MDE2 corpus: {checked} rows checked");
 }
+
+#[test]
+fn fuzz_seeds_decode() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds");
+    let read = |t: &str, f: &str| std::fs::read(dir.join(t).join(f)).unwrap();
+    Envelope::<DiscoverRequest>::from_xml(&read("mde2_discovery", "discover.xml")).unwrap();
+    Envelope::<DiscoverResponse>::from_xml(&read("mde2_discovery", "discover_response.xml"))
+        .unwrap();
+    Envelope::<Fault>::from_xml(&read("mde2_discovery", "fault.xml")).unwrap();
+    Envelope::<GetPolicies>::from_xml(&read("mde2_policy", "getpolicies.xml")).unwrap();
+    Envelope::<GetPoliciesResponse>::from_xml(&read("mde2_policy", "getpolicies_response.xml"))
+        .unwrap();
+    let rst =
+        Envelope::<RequestSecurityToken>::from_xml(&read("mde2_token", "rst_issue.xml")).unwrap();
+    assert!(rst.header.credentials(&AuthPolicy::OnPremise).is_ok());
+    let renew =
+        Envelope::<RequestSecurityToken>::from_xml(&read("mde2_token", "rst_renew_federated.xml"))
+            .unwrap();
+    assert!(renew.body.is_renewal());
+    assert!(renew.header.credentials(&AuthPolicy::Federated).is_ok());
+    Envelope::<RequestSecurityTokenResponseCollection>::from_xml(&read("mde2_token", "rstrc.xml"))
+        .unwrap();
+}
