@@ -1247,3 +1247,29 @@ fn fuzz_seeds_decode() {
     Envelope::<RequestSecurityTokenResponseCollection>::from_xml(&read("mde2_token", "rstrc.xml"))
         .unwrap();
 }
+
+/// Fuzz regression (mde2_token, mde2_policy, mde2_discovery): raw control characters in text
+/// were accepted and could not be written back.
+#[test]
+fn regression_control_characters_refused() {
+    let xml = Envelope::new(
+        with_username(request_header(ns::ACTION_RST)),
+        RequestSecurityTokenResponseCollection::new("x"),
+    )
+    .to_xml()
+    .unwrap();
+    for (from, to) in [
+        ("enrollment/RST", "enroll\u{7}\u{0}ment/RST"),
+        ("user@example.test", "user&#1;@example.test"),
+        ("uuid-0000-4", "uuid-\u{1b}"),
+    ] {
+        let bad = xml.replacen(from, to, 1);
+        assert_ne!(bad, xml);
+        let e = Envelope::<RequestSecurityTokenResponseCollection>::from_xml(bad.as_bytes())
+            .unwrap_err();
+        assert!(
+            matches!(e.kind(), K::Syntax | K::InvalidValue(_)),
+            "{to:?}: {e:?}"
+        );
+    }
+}

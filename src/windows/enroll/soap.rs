@@ -48,7 +48,7 @@ use crate::error::{DecodeError, DecodeErrorKind as K, EncodeError, Limit};
 use crate::limits::Limits;
 use crate::sensitive::Sensitive;
 use crate::windows::syncml::RawXml;
-use crate::windows::xml::{Ev, NS_NONE, NS_OTHER, NsCode, Reader, Start, Writer};
+use crate::windows::xml::{Ev, NS_NONE, NS_OTHER, NsCode, Reader, Start, Writer, is_xml_char};
 
 // ---------------------------------------------------------------------------------------------
 // Open string enums
@@ -214,12 +214,26 @@ pub(crate) fn children<'a>(
 /// in newlines and indentation).
 pub(crate) fn trimmed(r: &mut R<'_>) -> Res<String> {
     let t = r.text()?;
-    Ok(t.trim_matches(|c: char| c.is_ascii_whitespace()).to_owned())
+    checked(
+        r,
+        t.trim_matches(|c: char| c.is_ascii_whitespace()).to_owned(),
+    )
+}
+
+/// Refuses characters XML 1.0 cannot carry (raw control characters): the document is not
+/// well-formed, and the value could not be written back.
+pub(crate) fn checked(r: &R<'_>, s: String) -> Res<String> {
+    if s.chars().all(is_xml_char) {
+        Ok(s)
+    } else {
+        Err(r.err(K::Syntax))
+    }
 }
 
 /// Text exactly as written (after entity resolution).
 pub(crate) fn exact(r: &mut R<'_>) -> Res<String> {
-    r.text().map(Cow::into_owned)
+    let t = r.text().map(Cow::into_owned)?;
+    checked(r, t)
 }
 
 pub(crate) fn set_once<T>(r: &R<'_>, slot: &mut Option<T>, v: T) -> Res<()> {
@@ -306,7 +320,7 @@ pub(crate) fn encode_base64(bytes: &[u8]) -> String {
 
 /// The value of the unqualified attribute `name` (or of `name` in one of `also`).
 pub(crate) fn attr<'a>(r: &R<'a>, s: &Start<'a>, name: &str, also: &[&str]) -> Res<Option<String>> {
-    Ok(r.attributes(s)?
+    r.attributes(s)?
         .into_iter()
         .find(|a| {
             a.local == name
@@ -315,7 +329,8 @@ pub(crate) fn attr<'a>(r: &R<'a>, s: &Start<'a>, name: &str, also: &[&str]) -> R
                     Some(n) => also.contains(&n),
                 }
         })
-        .map(|a| a.value))
+        .map(|a| checked(r, a.value))
+        .transpose()
 }
 
 fn must_understand<'a>(r: &R<'a>, s: &Start<'a>) -> Res<bool> {
@@ -866,10 +881,11 @@ fn security_block(r: &mut R<'_>, must_understand: bool) -> Res<Security> {
 
 /// The value of attribute `local` in namespace `uri`.
 pub(crate) fn attr_ns<'a>(r: &R<'a>, s: &Start<'a>, uri: &str, local: &str) -> Res<Option<String>> {
-    Ok(r.attributes(s)?
+    r.attributes(s)?
         .into_iter()
         .find(|a| a.local == local && a.ns.as_deref() == Some(uri))
-        .map(|a| a.value))
+        .map(|a| checked(r, a.value))
+        .transpose()
 }
 
 fn timestamp_block<'a>(r: &mut R<'a>, s: &Start<'a>) -> Res<Timestamp> {
@@ -1601,7 +1617,8 @@ impl sealed::Sealed for Fault {
                                 .attributes(s)?
                                 .into_iter()
                                 .find(|a| a.local == "lang")
-                                .map(|a| a.value);
+                                .map(|a| checked(r, a.value))
+                                .transpose()?;
                             let t = trimmed(r)?;
                             // The first text is the one mdmkit keeps; others are translations.
                             if reason.is_none() {
