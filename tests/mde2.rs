@@ -1273,3 +1273,30 @@ fn regression_control_characters_refused() {
         );
     }
 }
+
+/// Fuzz regressions (all three targets): an unknown element kept verbatim whose attribute uses
+/// an undeclared prefix, or whose name holds a control character, was accepted and changed
+/// meaning when written back. Both are refused now.
+#[test]
+fn regression_raw_elements_must_stand_alone() {
+    let base = Envelope::new(Header::default(), GetPolicies::new())
+        .to_xml()
+        .unwrap();
+    for extra in [
+        "<Vendor u2:Id=\"x\"/>",
+        "<Vendor\u{1f}\u{0}Name/>",
+        "<v:Vendor xmlns:v=\"urn:v\"><v:Inner q:attr=\"1\"/></v:Vendor>",
+    ] {
+        let bad = base.replacen("</GetPolicies>", &format!("{extra}</GetPolicies>"), 1);
+        let e = Envelope::<GetPolicies>::from_xml(bad.as_bytes()).unwrap_err();
+        assert_eq!(e.kind(), &K::Syntax, "{extra:?}: {e:?}");
+    }
+    let ok = base.replacen(
+        "</GetPolicies>",
+        "<v:Vendor xmlns:v=\"urn:v\" v:a=\"1\" xsi:type=\"v:T\"/></GetPolicies>",
+        1,
+    );
+    let env = Envelope::<GetPolicies>::from_xml(ok.as_bytes()).unwrap();
+    assert_eq!(env.body.other.len(), 1);
+    roundtrip(&env);
+}

@@ -678,15 +678,38 @@ impl<'a> Reader<'a> {
             })
         });
         let text = self.raw_element(start)?;
-        if own || !has_unprefixed_element(&text) {
-            return Ok(text);
+        let text = if own || !has_unprefixed_element(&text) {
+            text
+        } else {
+            let mut extra = String::from(" xmlns=\"");
+            escape_into(&mut extra, &default, true)
+                .map_err(|_| self.err_at(K::Syntax, start.pos))?;
+            extra.push('"');
+            let name_len = 1 + start.tag.name().into_inner().len();
+            let (head, tail) = text.split_at(name_len.min(text.len()));
+            Cow::Owned(format!("{head}{extra}{tail}"))
+        };
+        self.check_standalone(&text)
+            .map_err(|e| DecodeError::at(e.kind().clone(), Some(start.pos as u64)))?;
+        Ok(text)
+    }
+
+    /// Checks that `text` (one element) stands on its own: only XML characters (names
+    /// included), and every attribute prefix declared within it.
+    fn check_standalone(&self, text: &str) -> Result<(), DecodeError> {
+        if !text.chars().all(is_xml_char) {
+            return Err(DecodeError::new(K::Syntax));
         }
-        let mut extra = String::from(" xmlns=\"");
-        escape_into(&mut extra, &default, true).map_err(|_| self.err_at(K::Syntax, start.pos))?;
-        extra.push('"');
-        let name_len = 1 + start.tag.name().into_inner().len();
-        let (head, tail) = text.split_at(name_len.min(text.len()));
-        Ok(Cow::Owned(format!("{head}{extra}{tail}")))
+        let mut r = Reader::new(text.as_bytes(), &self.limits, |_| NS_NONE)?;
+        loop {
+            match r.next()? {
+                Ev::Start(s) => {
+                    r.attributes(&s)?;
+                }
+                Ev::Eof => return Ok(()),
+                Ev::End | Ev::Text => {}
+            }
+        }
     }
 }
 
