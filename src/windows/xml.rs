@@ -784,3 +784,74 @@ mod tests {
         assert!(escape_into(&mut String::new(), "\u{1}", false).is_err());
     }
 }
+
+impl<'a> Reader<'a> {
+    /// As [`Reader::raw_element`], and when the text has an unprefixed element name, the default
+    /// namespace in scope is declared on the element's start tag too (`xmlns=""` when there is
+    /// none) unless the tag declares it, so that unprefixed names keep their namespace wherever
+    /// the text is written back. Must be called right after `start` was read.
+    pub(crate) fn raw_element_standalone(
+        &mut self,
+        start: &Start<'a>,
+    ) -> Result<Cow<'a, str>, DecodeError> {
+        let mut default = String::new();
+        for (decl, ns) in self.r.resolver().bindings() {
+            if let quick_xml::name::PrefixDeclaration::Default = decl {
+                default = ns.into_inner().to_owned();
+            }
+        }
+        let own = start.tag.attributes().any(|a| {
+            a.is_ok_and(|a| {
+                matches!(
+                    a.key.as_namespace_binding(),
+                    Some(quick_xml::name::PrefixDeclaration::Default)
+                )
+            })
+        });
+        let text = self.raw_element(start)?;
+        let text = if own || !has_unprefixed_element(&text) {
+            text
+        } else {
+            let mut extra = String::from(" xmlns=\"");
+            escape_into(&mut extra, &default, true)
+                .map_err(|_| self.err_at(K::Syntax, start.pos))?;
+            extra.push('"');
+            let name_len = 1 + start.tag.name().into_inner().len();
+            let (head, tail) = text.split_at(name_len.min(text.len()));
+            Cow::Owned(format!("{head}{extra}{tail}"))
+        };
+        self.check_standalone(&text)
+            .map_err(|e| DecodeError::at(e.kind().clone(), Some(start.pos as u64)))?;
+        Ok(text)
+    }
+
+    /// Checks that `text` (one element) stands on its own: only XML characters (names
+    /// included), and every attribute prefix declared within it.
+    fn check_standalone(&self, text: &str) -> Result<(), DecodeError> {
+        if !text.chars().all(is_xml_char) {
+            return Err(DecodeError::new(K::Syntax));
+        }
+        let mut r = Reader::new(text.as_bytes(), &self.limits, |_| NS_NONE)?;
+        loop {
+            match r.next()? {
+                Ev::Start(s) => {
+                    r.attributes(&s)?;
+                }
+                Ev::Eof => return Ok(()),
+                Ev::End | Ev::Text => {}
+            }
+        }
+    }
+}
+
+/// Whether `xml` has an element name without a prefix (it then relies on the default
+/// namespace). Names inside comments or CDATA may count too: a harmless over-approximation.
+fn has_unprefixed_element(xml: &str) -> bool {
+    xml.split('<').skip(1).any(|rest| {
+        let name: &str = rest
+            .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .next()
+            .unwrap_or("");
+        !name.is_empty() && !name.starts_with(['!', '?']) && !name.contains(':')
+    })
+}
