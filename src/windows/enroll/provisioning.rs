@@ -55,9 +55,10 @@
 //!
 //! The document goes through the same hardened reader as SyncML: input size checked first, no
 //! DOCTYPE, no entity but XML's five, depth / element / string limits ([`Limits`]) counted on the
-//! event stream. Decoding does not recurse; dropping, comparing, cloning and printing a tree do,
-//! once per level, so keep [`Limits::max_depth`] in the low thousands (the default is 32; real
-//! documents nest six levels). `parm` must be empty (the OMA Client Provisioning DTD declares it
+//! event stream. No DOCTYPE at all is accepted. Decoding does not recurse; dropping, comparing,
+//! cloning and printing a tree do, once per level, so characteristics nest at most
+//! [`MAX_TREE_DEPTH`] levels whatever [`Limits::max_depth`] says (the default, 32, is already
+//! far above the six levels real documents use). `parm` must be empty (the OMA Client Provisioning DTD declares it
 //! `EMPTY`); text between elements is refused.
 
 use std::fmt;
@@ -65,7 +66,7 @@ use std::fmt;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as B64;
 
-use crate::error::{BuildError, DecodeError, DecodeErrorKind as K, EncodeError};
+use crate::error::{BuildError, DecodeError, DecodeErrorKind as K, EncodeError, Limit};
 use crate::limits::Limits;
 use crate::sensitive::Sensitive;
 use crate::windows::syncml::{Attribute, RawXml};
@@ -323,6 +324,37 @@ impl fmt::Debug for Parm {
 // Decoding
 // ---------------------------------------------------------------------------------------------
 
+/// The deepest characteristic nesting decoded, whatever the [`Limits`] say: dropping, cloning,
+/// comparing and printing a tree recurse once per level.
+pub const MAX_TREE_DEPTH: usize = 1000;
+
+/// Whether the prolog before the root start tag (at `root_pos`, an offset in the input after
+/// an optional byte order mark) holds a DOCTYPE. The shared reader lets SyncML's public DOCTYPEs
+/// through; a provisioning document has none. The prolog was already checked well-formed.
+fn has_doctype(input: &[u8], root_pos: usize) -> bool {
+    fn skip_to<'a>(rest: &'a [u8], end: &[u8]) -> Option<&'a [u8]> {
+        rest.windows(end.len())
+            .position(|w| w == end)
+            .and_then(|i| rest.get(i + end.len()..))
+    }
+    let text = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+    let mut rest = text.get(..root_pos).unwrap_or(text);
+    loop {
+        rest = rest.trim_ascii_start();
+        let next = if rest.starts_with(b"<!--") {
+            skip_to(rest, b"-->")
+        } else if rest.starts_with(b"<?") {
+            skip_to(rest, b"?>")
+        } else {
+            return !rest.is_empty();
+        };
+        match next {
+            Some(n) => rest = n,
+            None => return false,
+        }
+    }
+}
+
 /// Every element in a namespace is foreign to the provisioning document.
 fn classify(_ns: &[u8]) -> NsCode {
     NS_OTHER
@@ -406,6 +438,9 @@ impl ProvisioningDoc {
             Ev::Eof => return Err(r.err(K::UnexpectedEof)),
             Ev::Text | Ev::End => return Err(r.err(K::Syntax)),
         };
+        if has_doctype(input, root.pos) {
+            return Err(r.err_at(K::DoctypeForbidden, 0));
+        }
         if root.ns != NS_NONE || root.local != ROOT_ELEMENT {
             return Err(r.err_at(
                 K::WrongType {
@@ -435,6 +470,10 @@ impl ProvisioningDoc {
                             let e = r.err_at(K::MissingKey, s.pos).in_key("characteristic@type");
                             return Err(in_frames(e, &frames));
                         };
+                        if frames.len() >= MAX_TREE_DEPTH {
+                            let e = r.err_at(K::LimitExceeded(Limit::Depth), s.pos);
+                            return Err(in_frames(e, &frames));
+                        }
                         frames.push(Characteristic {
                             r#type,
                             attributes,
@@ -504,9 +543,7 @@ impl ProvisioningDoc {
     /// As [`from_base64`](Self::from_base64).
     pub fn from_base64_with_limits(b64: &[u8], limits: &Limits) -> Result<Self, DecodeError> {
         if b64.len() / 4 * 3 > limits.max_input_bytes.saturating_add(3) {
-            return Err(DecodeError::new(K::LimitExceeded(
-                crate::error::Limit::InputBytes,
-            )));
+            return Err(DecodeError::new(K::LimitExceeded(Limit::InputBytes)));
         }
         let xml = decode_b64(b64).ok_or_else(|| DecodeError::new(K::InvalidValue("base64")))?;
         Self::from_xml_with_limits(&xml, limits)
