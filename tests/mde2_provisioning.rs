@@ -1042,3 +1042,61 @@ fn corpus_fleet_provisioning_doc() {
     assert_eq!(rebuilt, doc);
     assert_eq!(rebuilt.to_xml().unwrap().as_bytes(), &xml[..]);
 }
+
+#[test]
+fn attributes_the_writer_could_not_write_back_are_refused() {
+    for bad in [
+        &br#"<wap-provisioningdoc><parm name="a&#1;"/></wap-provisioningdoc>"#[..],
+        b"<wap-provisioningdoc><parm name=\"a\x01\"/></wap-provisioningdoc>",
+        br#"<wap-provisioningdoc a$b="1"/>"#,
+    ] {
+        assert!(
+            ProvisioningDoc::from_xml(bad).is_err(),
+            "{}",
+            String::from_utf8_lossy(bad)
+        );
+    }
+    let ok =
+        br#"<wap-provisioningdoc><characteristic type="t" a.b-c_d="1"/></wap-provisioningdoc>"#;
+    let doc = ProvisioningDoc::from_xml(ok).unwrap();
+    assert_eq!(
+        ProvisioningDoc::from_xml(doc.to_xml().unwrap().as_bytes()).unwrap(),
+        doc
+    );
+}
+
+/// Fuzz regression (mde2_provisioning, crash-1c589fed): an unknown element whose "name" holds
+/// `="` (the shared reader is lenient about name characters) lost its inherited namespace
+/// prefix on re-encoding. Elements kept verbatim must now have plain qualified names.
+#[test]
+fn regression_fuzz_unknown_element_with_quoted_name() {
+    let data: &[u8] = b"<?xml version=\"1.0\" encoding=>\x00\x00\x00-8\"?><wap-provisioningdoc version=\"1.1\"><characteristic-query type\"=Registry\" recursive=\"true\"/><no\x01\x00\x00Fcharacteristic typ\"=eOld\"/><characteristic type=\"X\" x-a=\"1\" xmlns:n=\"urn:n\" n:b=\"2\"><parm-e=\"true\"/><n:fuslation=\"isioningdoc version=\"1.1\"><characteristic-query type\"=Registry\" recursive=\"true\"/><no\x01\x00\x00Fcharacteristic typ\"=eOld\"/><characteristic type=\"X\" x-a=\"1\" xmlns:n=\"urn:n\" n:b=\"2\"><parm-e=\"true\"/><n:fuslation=\"filesystem\"/><n:future><n:a>t&amp;u</n:a></n:future></characteristic></wap-provisioninfilesystem\"/><n:future><n:a>t&amp;u</n:a></n:future></characteristic></wap-provisioningdoc>";
+    let e = ProvisioningDoc::from_xml(data).unwrap_err();
+    assert_eq!(e.kind(), &DecodeErrorKind::Syntax);
+    // A plain unknown element using an inherited prefix keeps it.
+    let ok = br#"<wap-provisioningdoc><characteristic type="X" xmlns:n="urn:n" n:b="2"><n:a><n:c/></n:a></characteristic></wap-provisioningdoc>"#;
+    let doc = ProvisioningDoc::from_xml(ok).unwrap();
+    assert_eq!(
+        ProvisioningDoc::from_xml(doc.to_xml().unwrap().as_bytes()).unwrap(),
+        doc
+    );
+}
+
+/// Fuzz regression (mde2_provisioning, crash-d8c3adfe): an unknown element with malformed
+/// attributes (which the shared reader does not check inside skipped content) mentioned a
+/// prefix the writer then declared on its parent. Verbatim elements must now read on their own,
+/// and the writer picks namespace prefixes no verbatim element mentions.
+#[test]
+fn regression_fuzz_unknown_element_with_malformed_attributes() {
+    let data: &[u8] = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?><wap-provisioningdoc version=\"1.1\"><characteristic-query type=\"Registry\" recursive=\"true\"/><nocharacteristic type=\"Old\"/><characteristic type=\"X\" x-a=\"1\" xmlns:n=\"urn:n\" n:b=\"2\"><p.com/ManagementServer/MDM.svc\" /><parm name=\"ServerList\" value=\"https://mdm.ex::::::::::::::::::::::::::::::::ample.com/ManagementServer/ServerList.svc\" /><parm name=\"ROLE\" value=\"2147483647\" /><parm name=\"CONNRETRYFREO\" value=\"6\" /><parm name=\"INITIALBACKOFFTIME\" value=\"30000\" /><parm name=\"MAXBACKOFFTIME\" value=\"120000\" /><parm name=\"BACKCOMPATRETRYDISABLED\" /><parm name=\"DEFAULTENCODING\" value=\"application/vnd.syncml.dm+xml\" /><parm name=\"SSLCLIENTCERTSEARCHCRITERIA\" value=\"Subject=CN%3DDEVICE&amp;Stores=MY%5CSystem\" /><characteristic type=\"APPAUTH\"><parm name=\"AAUTHLEVEL\" value=\"CLIENT\" p0:b/><parm name=\"AAUTHTYPE\" value=\"DIGEST\" /><parm name=\"AAUTHSECRET\" value=\"server-secret\" /><parm name=\"AAUTHDATA\" value=\"bm9uY2U=\" /></characteristic><characteristic type=\"APPAUTH\"><parm name=\"AAUTHLEVEL\" value=\"APParm-query name=\"Q\"/><parm name=\"E\" value=\"\" trans-ation=\"filesystem\"/><n:future><n:a>t&amp;u</n:a></n:future></characteristic></wap-provisioningdoc>";
+    assert_eq!(
+        ProvisioningDoc::from_xml(data).unwrap_err().kind(),
+        &DecodeErrorKind::Syntax
+    );
+    // A verbatim element that mentions `p0:` and a namespaced attribute on its parent.
+    let ok = br#"<wap-provisioningdoc><characteristic type="X" xmlns:n="urn:n" n:b="2"><q:a xmlns:q="urn:q">p0:text <p0:c xmlns:p0="urn:c"/></q:a></characteristic></wap-provisioningdoc>"#;
+    let doc = ProvisioningDoc::from_xml(ok).unwrap();
+    let xml = doc.to_xml().unwrap();
+    assert!(xml.contains("xmlns:p1=\"urn:n\" p1:b=\"2\""), "{xml}");
+    assert_eq!(ProvisioningDoc::from_xml(xml.as_bytes()).unwrap(), doc);
+}

@@ -377,6 +377,11 @@ fn split_attrs(
     let mut mine = vec![None; own.len()];
     let mut other = Vec::new();
     for a in attrs {
+        // What the writer could not write back: a name that is not a plain XML name, a value
+        // with a character XML 1.0 excludes (a raw control character, `&#1;`).
+        if !plain_name(&a.local) || !a.value.chars().all(xml::is_xml_char) {
+            return Err(r.err_at(K::Syntax, pos));
+        }
         let slot = if a.ns.is_none() {
             own.iter().position(|n| *n == a.local)
         } else {
@@ -421,8 +426,10 @@ impl ProvisioningDoc {
     /// # Errors
     /// A [`DecodeError`] when the input is not UTF-8, not well-formed, carries a DOCTYPE or an
     /// entity, exceeds a limit, has another root than `wap-provisioningdoc` (in no namespace),
-    /// holds text between elements, a non-empty `parm`, a `characteristic` without `type` or a
-    /// `parm` without `name`. Its path names the enclosing characteristic types.
+    /// holds text between elements, a non-empty `parm`, a `characteristic` without `type`, a
+    /// `parm` without `name`, or an attribute (of the root, a characteristic or a parm) whose name
+    /// is not a plain XML name or whose value holds a character XML 1.0 excludes (`&#1;`). Its
+    /// path names the enclosing characteristic types.
     pub fn from_xml(input: &[u8]) -> Result<Self, DecodeError> {
         Self::from_xml_with_limits(input, &Limits::DEFAULT)
     }
@@ -498,6 +505,9 @@ impl ProvisioningDoc {
                         })
                     } else {
                         let raw = r.raw_element(&s).map_err(|e| in_frames(e, &frames))?;
+                        if !plain_qname(&raw) || !standalone(&raw, r.limits()) {
+                            return Err(in_frames(r.err_at(K::Syntax, s.pos), &frames));
+                        }
                         Node::Other(RawXml::from_checked(raw))
                     };
                     match frames.last_mut() {
@@ -570,11 +580,34 @@ impl ProvisioningDoc {
         if let Some(v) = &self.version {
             own.push(("version", v));
         }
-        write_attrs(&mut w, &own, &self.attributes)?;
+        let raws = self.raw_nodes();
+        write_attrs(&mut w, &own, &self.attributes, &raws)?;
         w.close_start();
-        write_nodes(&mut w, &self.nodes)?;
+        write_nodes(&mut w, &self.nodes, &raws)?;
         w.close(ROOT_ELEMENT);
         Ok(w.out)
+    }
+
+    /// The text of every verbatim element, when any attribute needs a namespace prefix (the
+    /// writer picks prefixes they do not mention). Walks the tree without recursion.
+    fn raw_nodes(&self) -> Vec<&str> {
+        let namespaced = |a: &[Attribute]| a.iter().any(|a| a.namespace().is_some());
+        let mut raws = Vec::new();
+        let mut any_ns = namespaced(&self.attributes);
+        let mut stack: Vec<&[Node]> = vec![&self.nodes];
+        while let Some(nodes) = stack.pop() {
+            for n in nodes {
+                match n {
+                    Node::Other(r) => raws.push(r.as_xml()),
+                    Node::Parm(p) => any_ns |= namespaced(&p.attributes),
+                    Node::Characteristic(c) => {
+                        any_ns |= namespaced(&c.attributes);
+                        stack.push(&c.nodes);
+                    }
+                }
+            }
+        }
+        if any_ns { raws } else { Vec::new() }
     }
 
     /// [`to_xml`](Self::to_xml), base64-encoded: the content of the RSTRC's
@@ -643,18 +676,66 @@ fn decode_b64(text: &[u8]) -> Option<Vec<u8>> {
     }
 }
 
-/// Whether `name` can be written as an attribute name (an XML name without a colon, not
-/// reserved by `xmlns`).
+/// Whether `name` can be written (and is read) as an attribute's local name: an XML name
+/// without a colon (letters, digits, `-`, `.`, `_`, `·` and combining marks), not reserved by
+/// `xmlns`.
 fn plain_name(name: &str) -> bool {
+    xml_name(name)
+        && !name
+            .get(..5)
+            .is_some_and(|p| p.eq_ignore_ascii_case("xmlns"))
+}
+
+/// Whether `name` is an XML name without a colon (letters, digits, `-`, `.`, `_`, `·` and
+/// combining marks; not starting with a digit, `-` or `.`).
+fn xml_name(name: &str) -> bool {
     let mut chars = name.chars();
     let Some(first) = chars.next() else {
         return false;
     };
     (first.is_alphabetic() || first == '_')
-        && chars.all(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | '_'))
-        && !name
-            .get(..5)
-            .is_some_and(|p| p.eq_ignore_ascii_case("xmlns"))
+        && chars.all(|c| {
+            c.is_alphanumeric()
+                || matches!(
+                    c,
+                    '-' | '.' | '_' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}' | '\u{2040}'
+                )
+        })
+}
+
+/// Whether the element text `raw` starts with a plain qualified name (`prefix:local` or
+/// `local`, each a plain name). The shared reader is lenient about name characters; an element
+/// kept verbatim must have a name its prefix re-declaration (and any XML parser) can handle.
+fn plain_qname(raw: &str) -> bool {
+    let rest = raw.strip_prefix('<').unwrap_or("");
+    let end = rest
+        .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+        .unwrap_or(rest.len());
+    let qname = rest.get(..end).unwrap_or("");
+    let mut parts = qname.splitn(2, ':');
+    let first = parts.next().unwrap_or("");
+    xml_name(first) && parts.next().is_none_or(xml_name)
+}
+
+/// Whether `raw` (an element's text, inherited prefixes re-declared) reads on its own: every
+/// prefix declared, every attribute well-formed. The shared reader checks the nesting of skipped
+/// content but not its attributes; an element kept verbatim must not depend on its context.
+fn standalone(raw: &str, limits: &Limits) -> bool {
+    let Ok(mut r) = Reader::new(raw.as_bytes(), limits, classify) else {
+        return false;
+    };
+    loop {
+        match r.next() {
+            Ok(Ev::Start(s)) => {
+                if r.attributes(&s).is_err() {
+                    return false;
+                }
+            }
+            Ok(Ev::Eof) => return true,
+            Ok(Ev::End | Ev::Text) => {}
+            Err(_) => return false,
+        }
+    }
 }
 
 fn bad_attr(name: &str) -> EncodeError {
@@ -669,11 +750,15 @@ fn write_attrs(
     w: &mut Writer,
     own: &[(&str, &str)],
     other: &[Attribute],
+    raws: &[&str],
 ) -> Result<(), EncodeError> {
     for (n, v) in own {
         w.attr(n, v).map_err(|_| bad_attr(n))?;
     }
-    let mut prefixes: Vec<&str> = Vec::new();
+    // (namespace, prefix) declared on this element. A prefix that a verbatim element anywhere
+    // in the document mentions is skipped: the reader would re-declare it on that element.
+    let mut prefixes: Vec<(&str, String)> = Vec::new();
+    let mut next = 0usize;
     for (i, a) in other.iter().enumerate() {
         let name = a.name();
         if !plain_name(name) {
@@ -695,17 +780,24 @@ fn write_attrs(
                 .attr(&format!("xml:{name}"), a.value())
                 .map_err(|_| bad_attr(name))?,
             Some(ns) => {
-                let n = match prefixes.iter().position(|p| *p == ns) {
-                    Some(n) => n,
+                let prefix = match prefixes.iter().find(|(n, _)| *n == ns) {
+                    Some((_, p)) => p.clone(),
                     None => {
-                        prefixes.push(ns);
-                        let n = prefixes.len() - 1;
-                        w.attr(&format!("xmlns:p{n}"), ns)
+                        let p = loop {
+                            let p = format!("p{next}");
+                            next += 1;
+                            let mention = format!("{p}:");
+                            if !raws.iter().any(|r| r.contains(&mention)) {
+                                break p;
+                            }
+                        };
+                        w.attr(&format!("xmlns:{p}"), ns)
                             .map_err(|_| bad_attr(name))?;
-                        n
+                        prefixes.push((ns, p.clone()));
+                        p
                     }
                 };
-                w.attr(&format!("p{n}:{name}"), a.value())
+                w.attr(&format!("{prefix}:{name}"), a.value())
                     .map_err(|_| bad_attr(name))?;
             }
         }
@@ -713,7 +805,7 @@ fn write_attrs(
     Ok(())
 }
 
-fn write_parm(w: &mut Writer, p: &Parm) -> Result<(), EncodeError> {
+fn write_parm(w: &mut Writer, p: &Parm, raws: &[&str]) -> Result<(), EncodeError> {
     w.open_start("parm");
     let mut own: Vec<(&str, &str)> = vec![("name", &p.name)];
     if let Some(v) = &p.value {
@@ -722,13 +814,13 @@ fn write_parm(w: &mut Writer, p: &Parm) -> Result<(), EncodeError> {
     if let Some(t) = &p.datatype {
         own.push(("datatype", t));
     }
-    write_attrs(w, &own, &p.attributes).map_err(|e| e.in_key(&p.name))?;
+    write_attrs(w, &own, &p.attributes, raws).map_err(|e| e.in_key(&p.name))?;
     w.raw(" />");
     Ok(())
 }
 
 /// Writes `nodes` without recursion.
-fn write_nodes(w: &mut Writer, nodes: &[Node]) -> Result<(), EncodeError> {
+fn write_nodes(w: &mut Writer, nodes: &[Node], raws: &[&str]) -> Result<(), EncodeError> {
     let mut stack: Vec<(Option<&str>, std::slice::Iter<'_, Node>)> = vec![(None, nodes.iter())];
     let unwind = |e: EncodeError, stack: &[(Option<&str>, std::slice::Iter<'_, Node>)]| {
         stack
@@ -739,11 +831,11 @@ fn write_nodes(w: &mut Writer, nodes: &[Node]) -> Result<(), EncodeError> {
     };
     while let Some((_, it)) = stack.last_mut() {
         match it.next() {
-            Some(Node::Parm(p)) => write_parm(w, p).map_err(|e| unwind(e, &stack))?,
+            Some(Node::Parm(p)) => write_parm(w, p, raws).map_err(|e| unwind(e, &stack))?,
             Some(Node::Other(raw)) => w.raw(raw.as_xml()),
             Some(Node::Characteristic(c)) => {
                 w.open_start("characteristic");
-                write_attrs(w, &[("type", &c.r#type)], &c.attributes)
+                write_attrs(w, &[("type", &c.r#type)], &c.attributes, raws)
                     .map_err(|e| unwind(e.in_key(&c.r#type), &stack))?;
                 if c.nodes.is_empty() {
                     w.raw(" />");
