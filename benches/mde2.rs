@@ -131,12 +131,63 @@ fn bench(c: &mut Criterion) {
             });
         });
     }
-    // TODO(mde2 RST → RSTRC): once `windows::enroll::token` (RST decoder) and the RSTRC /
-    // provisioning-document encoder land, add `rst_to_rstrc` here: decode the RST XML, take the
-    // BinarySecurityToken text, the issue path above, then build and encode the
-    // RequestSecurityTokenResponseCollection with the wap-provisioningdoc (thumbprints of the
-    // CA and of the issued certificate).
+    // The whole enrollment answer: decode the RST envelope, parse and verify the CSR, issue
+    // (P-256 CA), build the provisioning document and encode the RSTRC reply.
+    let rst = rst_xml(&token);
+    g.bench_function("rst_to_rstrc_p256_ca", |b| {
+        b.iter(|| rst_to_rstrc(black_box(rst.as_bytes()), &p256, now, validity));
+    });
     g.finish();
+}
+
+fn rst_xml(csr_b64: &str) -> String {
+    format!(
+        r#"<s:Envelope xmlns:a="http://www.w3.org/2005/08/addressing" xmlns:s="http://www.w3.org/2003/05/soap-envelope" xmlns:u="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd" xmlns:wsse="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd" xmlns:wst="http://docs.oasis-open.org/ws-sx/ws-trust/200512" xmlns:ac="http://schemas.xmlsoap.org/ws/2006/12/authorization"><s:Header><a:Action s:mustUnderstand="1">http://schemas.microsoft.com/windows/pki/2009/01/enrollment/RST/wstep</a:Action><a:MessageID>urn:uuid:11111111-2222-3333-4444-555555555555</a:MessageID><a:ReplyTo><a:Address>http://www.w3.org/2005/08/addressing/anonymous</a:Address></a:ReplyTo><a:To s:mustUnderstand="1">https://mdm.example.test/EnrollmentServer/Enrollment.svc</a:To><wsse:Security s:mustUnderstand="1"><wsse:UsernameToken u:Id="uuid-1"><wsse:Username>alice@example.test</wsse:Username><wsse:Password wsse:Type="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-username-token-profile-1.0#PasswordText">pa55</wsse:Password></wsse:UsernameToken></wsse:Security></s:Header><s:Body><wst:RequestSecurityToken><wst:TokenType>http://schemas.microsoft.com/5.0.0.0/ConfigurationManager/Enrollment/DeviceEnrollmentToken</wst:TokenType><wst:RequestType>http://docs.oasis-open.org/ws-sx/ws-trust/200512/Issue</wst:RequestType><wsse:BinarySecurityToken ValueType="http://schemas.microsoft.com/windows/pki/2009/01/enrollment#PKCS10" EncodingType="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-secext-1.0.xsd#base64binary">{csr_b64}</wsse:BinarySecurityToken><ac:AdditionalContext xmlns="http://schemas.xmlsoap.org/ws/2006/12/authorization"><ac:ContextItem Name="DeviceID"><ac:Value>0123456789ABCDEF0123456789ABCDEF</ac:Value></ac:ContextItem><ac:ContextItem Name="EnrollmentType"><ac:Value>Full</ac:Value></ac:ContextItem></ac:AdditionalContext></wst:RequestSecurityToken></s:Body></s:Envelope>"#
+    )
+}
+
+fn rst_to_rstrc(
+    xml: &[u8],
+    issuer: &Issuer,
+    now: std::time::SystemTime,
+    validity: Duration,
+) -> String {
+    use mdmkit::windows::enroll::provisioning::{
+        AppAuth, CertStore, DmClientProvider, ProvisioningDoc, W7Application,
+    };
+    use mdmkit::windows::enroll::soap::Envelope;
+    use mdmkit::windows::enroll::token::{
+        RequestSecurityToken, RequestSecurityTokenResponseCollection,
+    };
+    let request = Envelope::<RequestSecurityToken>::from_xml(xml).unwrap();
+    let rst = &request.body;
+    let device_id = rst.device_id().unwrap();
+    let csr = CertificateRequest::from_der(&rst.binary_security_token.data).unwrap();
+    let cert = issuer
+        .issue(
+            &csr,
+            &IssueParams::new(device_id, now, validity, [0x5a; 16]),
+        )
+        .unwrap();
+    let mut app = W7Application::new(
+        "MDMKIT",
+        "https://mdm.example.test/ManagementServer/MDM.svc",
+    );
+    app.client_auth = Some(AppAuth::digest("server-secret", "bm9uY2U="));
+    app.server_auth = Some(AppAuth::digest("device-secret", "bm9uY2U=").with_name(device_id));
+    let doc = ProvisioningDoc::builder()
+        .root_certificate(issuer.thumbprint(), issuer.certificate().der().to_vec())
+        .client_certificate(CertStore::User, cert.thumbprint(), cert.der().to_vec())
+        .application(app)
+        .dm_client(DmClientProvider::new("MDMKIT"))
+        .build()
+        .unwrap();
+    Envelope::reply(
+        &request.header,
+        RequestSecurityTokenResponseCollection::new(doc.to_xml().unwrap().into_bytes()),
+    )
+    .to_xml()
+    .unwrap()
 }
 
 criterion_group!(benches, bench);
