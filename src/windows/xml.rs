@@ -622,38 +622,6 @@ pub(crate) fn escape_into(out: &mut String, s: &str, attr: bool) -> Result<(), E
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::panic)]
-    use super::*;
-
-    #[test]
-    fn doctype_rules() {
-        assert!(doctype_allowed(
-            r#"SyncML PUBLIC "-//SYNCML//DTD SyncML 1.1//EN" "http://www.syncml.org/docs/syncml_represent_v11_20020213.dtd""#
-        ));
-        assert!(doctype_allowed(
-            r#"SyncML PUBLIC "-//SYNCML//DTD SyncML 1.2//EN""#
-        ));
-        assert!(!doctype_allowed(
-            r#"SyncML PUBLIC "-//SYNCML//DTD SyncML 1.2//EN" [<!ENTITY x "y">]"#
-        ));
-        assert!(!doctype_allowed(r#"SyncML SYSTEM "file:///etc/passwd""#));
-        assert!(!doctype_allowed(r#"SyncML PUBLIC "-//EVIL//EN" "x""#));
-        assert!(!doctype_allowed(
-            r#"SyncML PUBLIC "-//SYNCML//DTD SyncML 1.2//EN" "a" "b""#
-        ));
-    }
-
-    #[test]
-    fn escaping() {
-        let mut s = String::new();
-        escape_into(&mut s, "a<b>&\"\r", true).unwrap();
-        assert_eq!(s, "a&lt;b&gt;&amp;&quot;&#13;");
-        assert!(escape_into(&mut String::new(), "\u{1}", false).is_err());
-    }
-}
-
 impl<'a> Reader<'a> {
     /// Reads the rest of the element whose start tag is `start` and returns its source text,
     /// made to stand on its own: every namespace binding the subtree relies on but does not
@@ -798,5 +766,37 @@ fn free_prefixes(xml: &str) -> Option<(bool, Vec<String>)> {
         if empty {
             scopes.pop();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn doctype_rules() {
+        assert!(doctype_allowed(
+            r#"SyncML PUBLIC "-//SYNCML//DTD SyncML 1.1//EN" "http://www.syncml.org/docs/syncml_represent_v11_20020213.dtd""#
+        ));
+        assert!(doctype_allowed(
+            r#"SyncML PUBLIC "-//SYNCML//DTD SyncML 1.2//EN""#
+        ));
+        assert!(!doctype_allowed(
+            r#"SyncML PUBLIC "-//SYNCML//DTD SyncML 1.2//EN" [<!ENTITY x "y">]"#
+        ));
+        assert!(!doctype_allowed(r#"SyncML SYSTEM "file:///etc/passwd""#));
+        assert!(!doctype_allowed(r#"SyncML PUBLIC "-//EVIL//EN" "x""#));
+        assert!(!doctype_allowed(
+            r#"SyncML PUBLIC "-//SYNCML//DTD SyncML 1.2//EN" "a" "b""#
+        ));
+    }
+
+    #[test]
+    fn escaping() {
+        let mut s = String::new();
+        escape_into(&mut s, "a<b>&\"\r", true).unwrap();
+        assert_eq!(s, "a&lt;b&gt;&amp;&quot;&#13;");
+        assert!(escape_into(&mut String::new(), "\u{1}", false).is_err());
     }
 }
