@@ -1305,3 +1305,26 @@ fn regression_raw_elements_must_stand_alone() {
     assert_eq!(env.body.other.len(), 1);
     roundtrip(&env);
 }
+
+/// Fuzz regression (mde2_policy, mde2_token): a verbatim element whose text content looks like
+/// a prefixed name (`u:Id`) got a namespace declaration added only once it was written inside
+/// our envelope (where `u` is bound), so decoding the output gave a different value.
+#[test]
+fn regression_raw_text_that_looks_prefixed() {
+    let xml = format!(
+        r#"<s:Envelope xmlns:s="{}"><s:Body><GetPolicies xmlns="{}">
+        <client/><Vendor xmlns="urn:v"> u:Id <![CDATA[<s:x a:b="1">]]></Vendor>
+        <w:Vendor2 xmlns:w="urn:w" s:mustUnderstand="1"><Inner/></w:Vendor2>
+        </GetPolicies></s:Body></s:Envelope>"#,
+        ns::SOAP,
+        ns::XCEP
+    );
+    let env = Envelope::<GetPolicies>::from_xml(xml.as_bytes()).unwrap();
+    assert_eq!(env.body.other.len(), 2);
+    // `s` (used by an attribute) and the default namespace of `<Inner/>` are declared.
+    let v2 = env.body.other[1].as_xml();
+    assert!(v2.contains(&format!("xmlns:s=\"{}\"", ns::SOAP)), "{v2}");
+    assert!(v2.contains(&format!("xmlns=\"{}\"", ns::XCEP)), "{v2}");
+    assert!(!env.body.other[0].as_xml().contains("xmlns:u"));
+    roundtrip(&env);
+}

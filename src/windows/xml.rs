@@ -753,6 +753,153 @@ pub(crate) fn escape_into(out: &mut String, s: &str, attr: bool) -> Result<(), E
     Ok(())
 }
 
+impl<'a> Reader<'a> {
+    /// Reads the rest of the element whose start tag is `start` and returns its source text,
+    /// made to stand on its own: every namespace binding the subtree relies on but does not
+    /// declare (a prefix of an element or attribute name, or the default namespace of an
+    /// unprefixed element name; `xmlns=""` when no default is in scope) is declared on the
+    /// element's start tag. Unlike [`Reader::raw_element`], usage is found by scanning the tags
+    /// with their scopes, so the result does not depend on text content, and decoding the
+    /// written-back text gives the same text. The result is checked (XML characters only, every
+    /// prefix bound). Must be called right after `start` was read.
+    pub(crate) fn raw_element_standalone(
+        &mut self,
+        start: &Start<'a>,
+    ) -> Result<Cow<'a, str>, DecodeError> {
+        // Bindings in scope at the start tag, its own declarations included.
+        let mut default: Option<String> = None;
+        let mut named: Vec<(String, String)> = Vec::new();
+        for (decl, ns) in self.r.resolver().bindings() {
+            match decl {
+                quick_xml::name::PrefixDeclaration::Default => {
+                    default = Some(ns.into_inner().to_owned());
+                }
+                quick_xml::name::PrefixDeclaration::Named(p) => {
+                    named.retain(|(q, _)| q != p);
+                    named.push((p.to_owned(), ns.into_inner().to_owned()));
+                }
+            }
+        }
+        self.skip_to_end()?;
+        let end = self.pos();
+        if end.saturating_sub(start.pos) > self.limits.max_string_bytes {
+            return Err(self.err_at(K::LimitExceeded(Limit::StringBytes), start.pos));
+        }
+        let text = self.input.get(start.pos..end).unwrap_or("");
+        let pos = start.pos;
+        let bad = |_: ()| DecodeError::at(K::Syntax, Some(pos as u64));
+        let (needs_default, needs) = free_prefixes(text).ok_or_else(|| bad(()))?;
+        let mut extra = String::new();
+        if needs_default {
+            extra.push_str(" xmlns=\"");
+            escape_into(&mut extra, default.as_deref().unwrap_or(""), true).map_err(|_| bad(()))?;
+            extra.push('"');
+        }
+        for p in &needs {
+            let Some((_, uri)) = named.iter().find(|(q, _)| q == p) else {
+                return Err(bad(()));
+            };
+            extra.push_str(" xmlns:");
+            extra.push_str(p);
+            extra.push_str("=\"");
+            escape_into(&mut extra, uri, true).map_err(|_| bad(()))?;
+            extra.push('"');
+        }
+        let text = if extra.is_empty() {
+            Cow::Borrowed(text)
+        } else {
+            let name_len = 1 + start.tag.name().into_inner().len();
+            let (head, tail) = text.split_at(name_len.min(text.len()));
+            Cow::Owned(format!("{head}{extra}{tail}"))
+        };
+        self.check_standalone(&text)
+            .map_err(|e| DecodeError::at(e.kind().clone(), Some(start.pos as u64)))?;
+        Ok(text)
+    }
+
+    /// Checks that `text` (one element) stands on its own: only XML characters (names
+    /// included), and every attribute prefix declared within it.
+    fn check_standalone(&self, text: &str) -> Result<(), DecodeError> {
+        if !text.chars().all(is_xml_char) {
+            return Err(DecodeError::new(K::Syntax));
+        }
+        let mut r = Reader::new(text.as_bytes(), &self.limits, |_| NS_NONE)?;
+        loop {
+            match r.next()? {
+                Ev::Start(s) => {
+                    r.attributes(&s)?;
+                }
+                Ev::Eof => return Ok(()),
+                Ev::End | Ev::Text => {}
+            }
+        }
+    }
+}
+
+/// The bindings an element's source text uses without declaring them: whether an unprefixed
+/// element name relies on an outer default namespace, and the outer prefixes used by element
+/// and attribute names, in first-use order. `None` when the tags cannot be scanned.
+fn free_prefixes(xml: &str) -> Option<(bool, Vec<String>)> {
+    use quick_xml::events::Event as E;
+    let mut r = quick_xml::Reader::from_str(xml);
+    // Per open element: whether it declares the default namespace, and its named prefixes.
+    let mut scopes: Vec<(bool, Vec<String>)> = Vec::new();
+    let mut needs_default = false;
+    let mut needs: Vec<String> = Vec::new();
+    loop {
+        let ev = r.read_event().ok()?;
+        let (tag, empty) = match ev {
+            E::Start(t) => (t, false),
+            E::Empty(t) => (t, true),
+            E::End(_) => {
+                scopes.pop();
+                continue;
+            }
+            E::Eof => return Some((needs_default, needs)),
+            _ => continue,
+        };
+        let mut own_default = false;
+        let mut own: Vec<String> = Vec::new();
+        let mut used: Vec<String> = Vec::new();
+        for a in tag.attributes() {
+            let a = a.ok()?;
+            match a.key.as_namespace_binding() {
+                Some(quick_xml::name::PrefixDeclaration::Default) => own_default = true,
+                Some(quick_xml::name::PrefixDeclaration::Named(p)) => {
+                    own.push(String::from_utf8_lossy(p.as_ref()).into_owned());
+                }
+                None => {
+                    if let Some(p) = a.key.prefix() {
+                        used.push(p.into_inner().to_owned());
+                    }
+                }
+            }
+        }
+        let elem_prefix = tag.name().prefix().map(|p| p.into_inner().to_owned());
+        scopes.push((own_default, own));
+        match elem_prefix {
+            Some(p) => used.push(p),
+            None => {
+                if !scopes.iter().any(|(d, _)| *d) {
+                    needs_default = true;
+                }
+            }
+        }
+        for p in used {
+            if p == "xml" {
+                continue;
+            }
+            let declared = scopes.iter().any(|(_, ps)| ps.contains(&p));
+            if !declared && !needs.contains(&p) {
+                needs.push(p);
+            }
+        }
+        if empty {
+            scopes.pop();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::panic)]
@@ -783,75 +930,4 @@ mod tests {
         assert_eq!(s, "a&lt;b&gt;&amp;&quot;&#13;");
         assert!(escape_into(&mut String::new(), "\u{1}", false).is_err());
     }
-}
-
-impl<'a> Reader<'a> {
-    /// As [`Reader::raw_element`], and when the text has an unprefixed element name, the default
-    /// namespace in scope is declared on the element's start tag too (`xmlns=""` when there is
-    /// none) unless the tag declares it, so that unprefixed names keep their namespace wherever
-    /// the text is written back. Must be called right after `start` was read.
-    pub(crate) fn raw_element_standalone(
-        &mut self,
-        start: &Start<'a>,
-    ) -> Result<Cow<'a, str>, DecodeError> {
-        let mut default = String::new();
-        for (decl, ns) in self.r.resolver().bindings() {
-            if let quick_xml::name::PrefixDeclaration::Default = decl {
-                default = ns.into_inner().to_owned();
-            }
-        }
-        let own = start.tag.attributes().any(|a| {
-            a.is_ok_and(|a| {
-                matches!(
-                    a.key.as_namespace_binding(),
-                    Some(quick_xml::name::PrefixDeclaration::Default)
-                )
-            })
-        });
-        let text = self.raw_element(start)?;
-        let text = if own || !has_unprefixed_element(&text) {
-            text
-        } else {
-            let mut extra = String::from(" xmlns=\"");
-            escape_into(&mut extra, &default, true)
-                .map_err(|_| self.err_at(K::Syntax, start.pos))?;
-            extra.push('"');
-            let name_len = 1 + start.tag.name().into_inner().len();
-            let (head, tail) = text.split_at(name_len.min(text.len()));
-            Cow::Owned(format!("{head}{extra}{tail}"))
-        };
-        self.check_standalone(&text)
-            .map_err(|e| DecodeError::at(e.kind().clone(), Some(start.pos as u64)))?;
-        Ok(text)
-    }
-
-    /// Checks that `text` (one element) stands on its own: only XML characters (names
-    /// included), and every attribute prefix declared within it.
-    fn check_standalone(&self, text: &str) -> Result<(), DecodeError> {
-        if !text.chars().all(is_xml_char) {
-            return Err(DecodeError::new(K::Syntax));
-        }
-        let mut r = Reader::new(text.as_bytes(), &self.limits, |_| NS_NONE)?;
-        loop {
-            match r.next()? {
-                Ev::Start(s) => {
-                    r.attributes(&s)?;
-                }
-                Ev::Eof => return Ok(()),
-                Ev::End | Ev::Text => {}
-            }
-        }
-    }
-}
-
-/// Whether `xml` has an element name without a prefix (it then relies on the default
-/// namespace). Names inside comments or CDATA may count too: a harmless over-approximation.
-fn has_unprefixed_element(xml: &str) -> bool {
-    xml.split('<').skip(1).any(|rest| {
-        let name: &str = rest
-            .split(|c: char| c.is_whitespace() || c == '>' || c == '/')
-            .next()
-            .unwrap_or("");
-        !name.is_empty() && !name.starts_with(['!', '?']) && !name.contains(':')
-    })
 }
