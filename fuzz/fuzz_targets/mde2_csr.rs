@@ -51,17 +51,26 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(csr.subject_der().first(), Some(&0x30));
     assert_eq!(csr.public_key_info_der().first(), Some(&0x30));
     if let Some(raw) = csr.common_name_raw() {
-        assert_eq!(csr.common_name().as_deref(), Some(raw.trim_end_matches('\0')));
+        assert_eq!(
+            csr.common_name().as_deref(),
+            Some(raw.trim_end_matches('\0'))
+        );
     } else {
         assert!(csr.common_name().is_none());
     }
     if let Some(id) = csr.device_id_str() {
-        assert!(csr.device_id().is_some_and(|raw| raw.starts_with(id.as_bytes())));
+        assert!(
+            csr.device_id()
+                .is_some_and(|raw| raw.starts_with(id.as_bytes()))
+        );
     }
     let _ = format!("{csr:?}");
 
     let first = csr.verify_signature();
-    assert_eq!(format!("{first:?}"), format!("{:?}", csr.verify_signature()));
+    assert_eq!(
+        format!("{first:?}"),
+        format!("{:?}", csr.verify_signature())
+    );
     if first.is_err() {
         return;
     }

@@ -20,8 +20,15 @@ fuzz_target!(|data: &[u8]| {
     }
     let xml = doc.to_xml().expect("a decoded document encodes");
     let again = ProvisioningDoc::from_xml(xml.as_bytes()).expect("the encoding reads back");
-    assert_eq!(again, doc, "decode -> encode -> decode changed the document");
-    assert_eq!(again.to_xml().expect("encodes again"), xml, "encoding is not stable");
+    assert_eq!(
+        again, doc,
+        "decode -> encode -> decode changed the document"
+    );
+    assert_eq!(
+        again.to_xml().expect("encodes again"),
+        xml,
+        "encoding is not stable"
+    );
     let b64 = doc.to_base64().expect("base64 form");
     assert_eq!(
         ProvisioningDoc::from_base64(b64.as_bytes()).expect("base64 form reads back"),
