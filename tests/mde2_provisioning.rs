@@ -1072,6 +1072,11 @@ fn attributes_the_writer_could_not_write_back_are_refused() {
 fn regression_fuzz_unknown_element_with_quoted_name() {
     let data: &[u8] = b"<?xml version=\"1.0\" encoding=>\x00\x00\x00-8\"?><wap-provisioningdoc version=\"1.1\"><characteristic-query type\"=Registry\" recursive=\"true\"/><no\x01\x00\x00Fcharacteristic typ\"=eOld\"/><characteristic type=\"X\" x-a=\"1\" xmlns:n=\"urn:n\" n:b=\"2\"><parm-e=\"true\"/><n:fuslation=\"isioningdoc version=\"1.1\"><characteristic-query type\"=Registry\" recursive=\"true\"/><no\x01\x00\x00Fcharacteristic typ\"=eOld\"/><characteristic type=\"X\" x-a=\"1\" xmlns:n=\"urn:n\" n:b=\"2\"><parm-e=\"true\"/><n:fuslation=\"filesystem\"/><n:future><n:a>t&amp;u</n:a></n:future></characteristic></wap-provisioninfilesystem\"/><n:future><n:a>t&amp;u</n:a></n:future></characteristic></wap-provisioningdoc>";
     let e = ProvisioningDoc::from_xml(data).unwrap_err();
+    // The NUL bytes are refused up front by the XML layer; without them, the malformed names
+    // are a syntax error.
+    assert_eq!(e.kind(), &DecodeErrorKind::InvalidValue("character"));
+    let without_controls: Vec<u8> = data.iter().copied().filter(|b| *b >= 0x20).collect();
+    let e = ProvisioningDoc::from_xml(&without_controls).unwrap_err();
     assert_eq!(e.kind(), &DecodeErrorKind::Syntax);
     // A plain unknown element using an inherited prefix keeps it.
     let ok = br#"<wap-provisioningdoc><characteristic type="X" xmlns:n="urn:n" n:b="2"><n:a><n:c/></n:a></characteristic></wap-provisioningdoc>"#;
