@@ -776,6 +776,35 @@ fn body(r: &mut R<'_>) -> Res<SyncBody> {
     }
 }
 
+/// Reads the children of a `SyncML` element: at most one `SyncHdr` and one `SyncBody`, nothing
+/// else.
+fn syncml_children(r: &mut R<'_>) -> Res<(Option<SyncHdr>, Option<SyncBody>)> {
+    let mut hdr_v = None;
+    let mut body_v = None;
+    let mut ignored = Vec::new();
+    children(r, &mut ignored, |r, s| {
+        if !is_syncml(s) {
+            return Ok(false);
+        }
+        match s.local {
+            "SyncHdr" => {
+                let v = hdr(r)?;
+                set_once(r, &mut hdr_v, v)?;
+            }
+            "SyncBody" => {
+                let v = body(r)?;
+                set_once(r, &mut body_v, v)?;
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    })?;
+    if !ignored.is_empty() {
+        return Err(r.err(K::Syntax));
+    }
+    Ok((hdr_v, body_v))
+}
+
 /// Decodes a whole message.
 pub(crate) fn message(input: &[u8], limits: &Limits) -> Res<SyncMl> {
     let mut r = Reader::new(input, limits, classify)?;
@@ -793,30 +822,7 @@ pub(crate) fn message(input: &[u8], limits: &Limits) -> Res<SyncMl> {
             root.pos,
         ));
     }
-    let mut hdr_v = None;
-    let mut body_v = None;
-    let mut ignored = Vec::new();
-    children(&mut r, &mut ignored, |r, s| {
-        if !is_syncml(s) {
-            return Ok(false);
-        }
-        match s.local {
-            "SyncHdr" => {
-                let v = hdr(r)?;
-                set_once(r, &mut hdr_v, v)?;
-            }
-            "SyncBody" => {
-                let v = body(r)?;
-                set_once(r, &mut body_v, v)?;
-            }
-            _ => return Ok(false),
-        }
-        Ok(true)
-    })?;
-    if let Some(extra) = ignored.first() {
-        let _ = extra;
-        return Err(r.err(K::Syntax));
-    }
+    let (hdr_v, body_v) = syncml_children(&mut r)?;
     let hdr_v = required(&r, hdr_v, "SyncHdr")?;
     let body_v = required(&r, body_v, "SyncBody")?;
     r.finish()?;
@@ -856,29 +862,7 @@ pub(crate) fn fragment(input: &[u8], limits: &Limits) -> Res<super::Fragment> {
         };
         match (is_syncml(&s), s.local) {
             (true, "SyncML") if first => {
-                let mut hdr_v = None;
-                let mut body_v = None;
-                let mut ignored = Vec::new();
-                children(&mut r, &mut ignored, |r, s| {
-                    if !is_syncml(s) {
-                        return Ok(false);
-                    }
-                    match s.local {
-                        "SyncHdr" => {
-                            let v = hdr(r)?;
-                            set_once(r, &mut hdr_v, v)?;
-                        }
-                        "SyncBody" => {
-                            let v = body(r)?;
-                            set_once(r, &mut body_v, v)?;
-                        }
-                        _ => return Ok(false),
-                    }
-                    Ok(true)
-                })?;
-                if !ignored.is_empty() {
-                    return Err(r.err(K::Syntax));
-                }
+                let (hdr_v, body_v) = syncml_children(&mut r)?;
                 out.hdr = hdr_v;
                 if let Some(b) = body_v {
                     out.commands = b.commands;
