@@ -652,6 +652,20 @@ fn check_ref(r: &quick_xml::events::BytesRef<'_>) -> Result<char, K> {
     }
 }
 
+/// Stores `v` in `slot`; a second occurrence of a singleton element is `DuplicateKey`.
+pub(crate) fn set_once<T>(r: &Reader<'_>, slot: &mut Option<T>, v: T) -> Result<(), DecodeError> {
+    if slot.is_some() {
+        return Err(r.err(K::DuplicateKey));
+    }
+    *slot = Some(v);
+    Ok(())
+}
+
+/// The value of a required element; `MissingKey` with the element's name as path otherwise.
+pub(crate) fn required<T>(r: &Reader<'_>, v: Option<T>, key: &str) -> Result<T, DecodeError> {
+    v.ok_or_else(|| r.err(K::MissingKey).in_key(key))
+}
+
 /// Whether `c` may appear in an XML 1.0 document.
 pub(crate) fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)

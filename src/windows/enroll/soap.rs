@@ -49,6 +49,7 @@ use crate::limits::Limits;
 use crate::sensitive::Sensitive;
 use crate::windows::syncml::RawXml;
 use crate::windows::xml::{Ev, NS_NONE, NS_OTHER, NsCode, Reader, Start, Writer, is_xml_char};
+pub(crate) use crate::windows::xml::{required, set_once};
 
 // ---------------------------------------------------------------------------------------------
 // Open string enums
@@ -234,18 +235,6 @@ pub(crate) fn checked(r: &R<'_>, s: String) -> Res<String> {
 pub(crate) fn exact(r: &mut R<'_>) -> Res<String> {
     let t = r.text().map(Cow::into_owned)?;
     checked(r, t)
-}
-
-pub(crate) fn set_once<T>(r: &R<'_>, slot: &mut Option<T>, v: T) -> Res<()> {
-    if slot.is_some() {
-        return Err(r.err(K::DuplicateKey));
-    }
-    *slot = Some(v);
-    Ok(())
-}
-
-pub(crate) fn required<T>(r: &R<'_>, v: Option<T>, key: &str) -> Res<T> {
-    v.ok_or_else(|| r.err(K::MissingKey).in_key(key))
 }
 
 /// Whether `s` carries `xsi:nil="true"` (or `1`).

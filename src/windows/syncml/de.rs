@@ -8,7 +8,7 @@ use super::{METINF_NAMESPACE, StatusCode};
 use crate::error::{DecodeError, DecodeErrorKind as K, Limit};
 use crate::limits::Limits;
 use crate::sensitive::Sensitive;
-use crate::windows::xml::{Ev, NS_NONE, NsCode, Reader, Start};
+use crate::windows::xml::{Ev, NS_NONE, NsCode, Reader, Start, required, set_once};
 
 pub(crate) const NS_SYNCML: NsCode = 1;
 pub(crate) const NS_METINF: NsCode = 2;
@@ -117,18 +117,6 @@ fn number(r: &mut R<'_>, what: &'static str) -> Res<u64> {
     t.trim()
         .parse::<u64>()
         .map_err(|_| r.err(K::InvalidValue(what)))
-}
-
-fn set_once<T>(r: &R<'_>, slot: &mut Option<T>, v: T) -> Res<()> {
-    if slot.is_some() {
-        return Err(r.err(K::DuplicateKey));
-    }
-    *slot = Some(v);
-    Ok(())
-}
-
-fn required<T>(r: &R<'_>, v: Option<T>, key: &str) -> Res<T> {
-    v.ok_or_else(|| r.err(K::MissingKey).in_key(key))
 }
 
 pub(crate) fn location(r: &mut R<'_>) -> Res<Location> {
