@@ -148,7 +148,9 @@ impl Session {
             used: HashSet::new(),
             next_cmd_id: 1,
             size: 0,
+            envelope: 0,
         };
+        reply.envelope = envelope_size(&reply.msg.hdr);
         let header = Status::new("", h.msg_id.clone(), "0", "SyncHdr", header_code);
         reply.push(Command::Status(header));
         if header_code.is_success() {
@@ -403,6 +405,9 @@ pub struct Reply<'s> {
     used: HashSet<String>,
     next_cmd_id: u64,
     size: usize,
+    /// [`envelope_size`] of the current header, computed when the header changes rather than
+    /// on every `try_push`.
+    envelope: usize,
 }
 
 /// Bytes of a reply outside its commands: the envelope, the header and `Final`, rounded up.
@@ -491,7 +496,7 @@ impl Reply<'_> {
         let mut probe = cmd.clone();
         let (counter, used) = (self.next_cmd_id, self.used.clone());
         self.assign_ids(&mut probe);
-        let total = envelope_size(&self.msg.hdr) + self.size + encoded_len(&probe);
+        let total = self.envelope + self.size + encoded_len(&probe);
         if u64::try_from(total).unwrap_or(u64::MAX) > max_bytes {
             // Give back the IDs the probe took.
             self.next_cmd_id = counter;
@@ -509,7 +514,7 @@ impl Reply<'_> {
     /// [`Reply::finish`] (`finish_more` writes 8 bytes less: no `<Final/>`).
     #[must_use]
     pub fn encoded_size(&self) -> usize {
-        envelope_size(&self.msg.hdr) + self.size
+        self.envelope + self.size
     }
 
     /// Whether the reply holds anything beyond statuses (commands for the device).
@@ -540,6 +545,7 @@ impl Reply<'_> {
     /// Sets a header `Meta` (e.g. the server's `MaxMsgSize`).
     pub fn set_header_meta(&mut self, meta: Meta) {
         self.msg.hdr.meta = Some(meta);
+        self.envelope = envelope_size(&self.msg.hdr);
     }
 
     /// Ends the package: the reply carries `Final`.
