@@ -10,6 +10,8 @@
 pub mod availability;
 pub mod checkin;
 pub mod command;
+#[cfg(feature = "apple-ddm")]
+pub mod ddm;
 #[cfg(feature = "apple-profiles")]
 pub mod enroll;
 pub mod errors;

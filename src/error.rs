@@ -251,26 +251,36 @@ pub enum EncodeError {
         /// The key path of the date.
         path: String,
     },
+    /// A JSON document (Declarative Device Management) could not be written.
+    #[error("json serialisation failed")]
+    Json,
 }
 
 impl EncodeError {
-    fn path_mut(&mut self) -> &mut String {
+    fn path_mut(&mut self) -> Option<&mut String> {
         match self {
-            EncodeError::InvalidXmlChar { path } | EncodeError::DateOutOfRange { path } => path,
+            EncodeError::InvalidXmlChar { path } | EncodeError::DateOutOfRange { path } => {
+                Some(path)
+            }
+            EncodeError::Json => None,
         }
     }
 
     /// Prefixes the path with a dictionary key (used while unwinding out of a dictionary).
     #[must_use]
     pub fn in_key(mut self, key: &str) -> Self {
-        prefix_key(self.path_mut(), key);
+        if let Some(path) = self.path_mut() {
+            prefix_key(path, key);
+        }
         self
     }
 
     /// Prefixes the path with an array index (used while unwinding out of an array).
     #[must_use]
     pub fn in_index(mut self, index: usize) -> Self {
-        prefix_index(self.path_mut(), index);
+        if let Some(path) = self.path_mut() {
+            prefix_index(path, index);
+        }
         self
     }
 }

@@ -6,6 +6,10 @@
 
 pub mod checkin;
 pub mod commands;
+#[cfg(feature = "apple-ddm")]
+pub mod declarations;
+#[cfg(feature = "apple-ddm")]
+pub mod declarative;
 pub mod errors;
 #[cfg(feature = "apple-profiles")]
 pub mod profiles;

@@ -24,6 +24,7 @@
 //! ```
 
 mod de;
+mod json;
 mod map;
 mod ser;
 mod serde_impls;

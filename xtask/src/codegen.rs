@@ -10,6 +10,7 @@ mod emit;
 mod fixups;
 mod names;
 mod schema;
+mod status;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,6 +37,11 @@ pub enum GroupKind {
     /// type are merged; `CommonPayloadKeys.yaml` is folded into every payload and `TopLevel.yaml`
     /// becomes the profile's key table.
     Profiles,
+    /// DDM declarations (JSON): one type per `declarationtype`, under every subdirectory.
+    Declarations,
+    /// DDM protocol documents (JSON): tokens, declaration items and the status report, whose
+    /// `StatusItems` is built from the status item files (`declarative/status`).
+    Declarative,
 }
 
 const GROUPS: &[Group] = &[
@@ -59,7 +65,20 @@ const GROUPS: &[Group] = &[
         dir: "mdm/profiles",
         kind: GroupKind::Profiles,
     },
+    Group {
+        module: "declarations",
+        dir: "declarative/declarations",
+        kind: GroupKind::Declarations,
+    },
+    Group {
+        module: "declarative",
+        dir: "declarative/protocol",
+        kind: GroupKind::Declarative,
+    },
 ];
+
+/// Where the DDM status item files are, under the spec root.
+const STATUS_DIR: &str = "declarative/status";
 
 pub fn run(root: &Path, spec: &Path, check: bool) -> Result<(), String> {
     let snapshot = snapshot_id(spec);
@@ -69,33 +88,21 @@ pub fn run(root: &Path, spec: &Path, check: bool) -> Result<(), String> {
         "//! Types generated from Apple's device-management schema. See each module.\n\n",
     );
     for g in GROUPS {
-        let dir = spec.join(g.dir);
-        let mut yamls: Vec<PathBuf> = std::fs::read_dir(&dir)
-            .map_err(|e| format!("reading {}: {e}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
-            .collect();
-        yamls.sort();
-        let mut docs = Vec::new();
-        for y in &yamls {
-            let text = std::fs::read_to_string(y).map_err(|e| format!("{}: {e}", y.display()))?;
-            let rel = format!(
-                "{}/{}",
-                g.dir,
-                y.file_name().and_then(|n| n.to_str()).unwrap_or("")
-            );
-            let text = fixups.apply_text(&rel, text);
-            let mut doc: schema::Doc =
-                serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", y.display()))?;
-            fixups.apply(&rel, &mut doc);
-            docs.push((rel, doc));
+        let mut docs = load(spec, g.dir, g.kind == GroupKind::Declarations, &mut fixups)?;
+        if g.kind == GroupKind::Declarative {
+            let status = load(spec, STATUS_DIR, false, &mut fixups)?;
+            status::attach(&mut docs, &status)?;
         }
         let group_files = emit::group(g, &docs, &snapshot)?;
         for (name, code) in group_files {
             files.insert(PathBuf::from("src/apple/generated").join(name), code);
         }
-        if g.kind == GroupKind::Profiles {
-            top.push_str("#[cfg(feature = \"apple-profiles\")]\n");
+        match g.kind {
+            GroupKind::Profiles => top.push_str("#[cfg(feature = \"apple-profiles\")]\n"),
+            GroupKind::Declarations | GroupKind::Declarative => {
+                top.push_str("#[cfg(feature = \"apple-ddm\")]\n");
+            }
+            _ => {}
         }
         top.push_str(&format!("pub mod {m};\n", m = g.module));
     }
@@ -156,6 +163,47 @@ pub fn run(root: &Path, spec: &Path, check: bool) -> Result<(), String> {
         println!("codegen: wrote {} files", formatted.len());
         Ok(())
     }
+}
+
+/// Reads and fixes up the YAML files of `dir` (and its subdirectories when `recursive`), in
+/// path order, each with its path relative to the spec root.
+fn load(
+    spec: &Path,
+    dir: &str,
+    recursive: bool,
+    fixups: &mut fixups::Tracker,
+) -> Result<Vec<(String, schema::Doc)>, String> {
+    let full = spec.join(dir);
+    let mut yamls: Vec<PathBuf> = if recursive {
+        walk(&full)
+    } else {
+        std::fs::read_dir(&full)
+            .map_err(|e| format!("reading {}: {e}", full.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .collect()
+    };
+    yamls.retain(|p| p.extension().is_some_and(|x| x == "yaml"));
+    yamls.sort();
+    if yamls.is_empty() {
+        return Err(format!("{}: no YAML files", full.display()));
+    }
+    let mut docs = Vec::new();
+    for y in &yamls {
+        let text = std::fs::read_to_string(y).map_err(|e| format!("{}: {e}", y.display()))?;
+        let rel = y
+            .strip_prefix(spec)
+            .map_err(|e| e.to_string())?
+            .components()
+            .filter_map(|c| c.as_os_str().to_str())
+            .collect::<Vec<_>>()
+            .join("/");
+        let text = fixups.apply_text(&rel, text);
+        let mut doc: schema::Doc =
+            serde_yaml::from_str(&text).map_err(|e| format!("{}: {e}", y.display()))?;
+        fixups.apply(&rel, &mut doc);
+        docs.push((rel, doc));
+    }
+    Ok(docs)
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

@@ -701,6 +701,7 @@ enum Source<'a> {
     Xml(XmlSource<'a>),
     Binary(Box<BinarySource<'a>>),
     Tree(TreeSource<'a>),
+    Json(super::json::JsonSource<'a>),
 }
 
 /// A pull decoder over one plist document: XML (streamed with quick-xml), binary (through the
@@ -760,6 +761,44 @@ impl<'a> Decoder<'a> {
         })
     }
 
+    /// A decoder over a JSON document (RFC 8259, UTF-8, an optional byte-order mark), the wire
+    /// format of Declarative Device Management. Objects are dictionaries, numbers without a
+    /// fraction or exponent integers, other numbers reals; `null` is refused. A `data` field
+    /// reads a base64 string.
+    ///
+    /// # Errors
+    /// [`LimitExceeded(InputBytes)`](crate::DecodeErrorKind::LimitExceeded) if the input is larger
+    /// than `limits.max_input_bytes`, [`InvalidUtf8`](crate::DecodeErrorKind::InvalidUtf8) if it
+    /// is not UTF-8. Nothing is parsed before both checks.
+    pub fn from_json(input: &'a [u8], limits: &Limits) -> Result<Self, DecodeError> {
+        if input.len() > limits.max_input_bytes {
+            return Err(DecodeError::at(
+                K::LimitExceeded(Limit::InputBytes),
+                Some(0),
+            ));
+        }
+        let body = input.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(input);
+        let base = input.len() - body.len();
+        let text = std::str::from_utf8(body).map_err(|e| {
+            DecodeError::at(K::InvalidUtf8, Some((base + e.valid_up_to()) as u64)).with_source(e)
+        })?;
+        Ok(Decoder {
+            source: Source::Json(super::json::JsonSource::new(text, base as u64)),
+            budget: Budget {
+                limits: *limits,
+                depth: 0,
+                items: 0,
+                decoded: 0,
+            },
+            replay: VecDeque::new(),
+        })
+    }
+
+    /// Whether the source is JSON (where `data` travels as a base64 string).
+    fn is_json(&self) -> bool {
+        matches!(self.source, Source::Json(_))
+    }
+
     /// A decoder walking an in-memory value (already bounded when it was decoded).
     #[must_use]
     pub fn from_value(value: &'a Value) -> Self {
@@ -808,6 +847,7 @@ impl<'a> Decoder<'a> {
     pub fn offset(&self) -> Option<u64> {
         match &self.source {
             Source::Xml(x) => Some(x.offset()),
+            Source::Json(j) => Some(j.offset()),
             _ => None,
         }
     }
@@ -840,6 +880,7 @@ impl<'a> Decoder<'a> {
             Source::Xml(x) => x.next(&self.budget)?,
             Source::Binary(b) => b.next()?,
             Source::Tree(t) => t.next(),
+            Source::Json(j) => j.next()?,
         };
         let t = t.ok_or_else(|| self.error(K::UnexpectedEof))?;
         let off = self.offset();
@@ -1019,6 +1060,7 @@ impl<'a> Decoder<'a> {
     pub fn finish(&mut self) -> Result<(), DecodeError> {
         match &mut self.source {
             Source::Xml(x) => x.finish(),
+            Source::Json(j) => j.finish(),
             Source::Binary(_) | Source::Tree(_) => Ok(()),
         }
     }
@@ -1161,6 +1203,17 @@ impl FromPlist for Bytes {
     fn from_plist<'a>(first: Token<'a>, de: &mut Decoder<'a>) -> Result<Self, DecodeError> {
         match first {
             Token::Data(d) => Ok(d),
+            // JSON has no data type: a base64 string stands for it.
+            Token::String(s) if de.is_json() => {
+                use base64::Engine as _;
+                let decoded = BASE64_LENIENT
+                    .decode(s.as_bytes())
+                    .map_err(|_| de.error(K::InvalidValue("base64")))?;
+                de.budget
+                    .data(decoded.len())
+                    .map_err(|k| de.error(k))?;
+                Ok(Bytes::from(decoded))
+            }
             other => Err(de.wrong_type("data", &other)),
         }
     }

@@ -72,6 +72,9 @@ struct Module<'n> {
     taken: &'n mut BTreeSet<String>,
     /// Serde uses the wire keys (for documents whose JSON form is a wire format).
     wire_names: bool,
+    /// JSON is the wire format (DDM): serde flattens `unknown_keys` into the object, so the
+    /// JSON form is the wire form.
+    json: bool,
     /// Types named by the schema's `subkeytype`, already emitted in this module (YAML anchors
     /// repeat a structure: it becomes one type).
     named: BTreeMap<String, String>,
@@ -137,6 +140,25 @@ pub fn group(
         None
     };
     let docs = profiles.as_ref().map_or(docs, |p| p.payloads.as_slice());
+    // Declarations: one type per `declarationtype`. The envelope (`declarationbase.yaml`, type
+    // `any`) is hand-written (`apple::ddm::Declaration`); the credential documents under
+    // `assets/credentials/` are the data an asset points to, not declarations.
+    let declarations: Vec<(String, Doc)>;
+    let docs = if g.kind == GroupKind::Declarations {
+        declarations = docs
+            .iter()
+            .filter(|(_, d)| {
+                d.payload
+                    .declarationtype
+                    .as_deref()
+                    .is_some_and(|t| t != "any")
+            })
+            .cloned()
+            .collect();
+        declarations.as_slice()
+    } else {
+        docs
+    };
     let mut files = Vec::new();
     let mut taken = BTreeSet::new();
     let mut entries = Vec::new();
@@ -155,7 +177,7 @@ pub fn group(
         tops.push((tag_value, type_name));
     }
     for ((rel, doc), (tag_value, type_name)) in docs.iter().zip(tops) {
-        let file_stem = if g.kind == GroupKind::Profiles {
+        let file_stem = if matches!(g.kind, GroupKind::Profiles | GroupKind::Declarations) {
             snake(&type_name)
         } else {
             rel.rsplit('/')
@@ -168,7 +190,11 @@ pub fn group(
             items: Vec::new(),
             top: type_name.clone(),
             taken: &mut taken,
-            wire_names: g.kind == GroupKind::Errors,
+            wire_names: matches!(
+                g.kind,
+                GroupKind::Errors | GroupKind::Declarations | GroupKind::Declarative
+            ),
+            json: matches!(g.kind, GroupKind::Declarations | GroupKind::Declarative),
             named: BTreeMap::new(),
             lenient: false,
             alias_next: None,
@@ -207,7 +233,21 @@ pub fn group(
                 ),
                 Some(("PayloadType".to_owned(), tag_value.clone())),
             ),
+            GroupKind::Declarations => (
+                format!(
+                    "The payload of a `{tag_value}` declaration (the envelope's `Type`).\n\n\
+                     Generated from `{rel}`."
+                ),
+                None,
+            ),
+            GroupKind::Declarative => (
+                format!("The DDM `{tag_value}` document (JSON).\n\nGenerated from `{rel}`."),
+                None,
+            ),
         };
+        // A status report comes from the device: `required` is documented, not enforced
+        // (a device reports only the items it has).
+        m.lenient = g.kind == GroupKind::Declarative && tag_value == "StatusReport";
         let spec = StructSpec {
             name: type_name.clone(),
             doc: doc_text,
@@ -216,6 +256,7 @@ pub fn group(
             availability: doc.payload.supported_os.as_ref(),
         };
         emit_struct(&mut m, &spec)?;
+        m.lenient = false;
         let mut response = None;
         if !doc.responsekeys.is_empty() {
             let rname = format!("{type_name}Response");
@@ -262,6 +303,14 @@ pub fn group(
                 av = availability_expr(doc.payload.supported_os.as_ref()),
             ));
         }
+        if g.kind == GroupKind::Declarations {
+            m.items.push(format!(
+                "impl crate::apple::ddm::DeclarationKind for {type_name} {{\n\
+                 \x20   const DECLARATION_TYPE: &'static str = {tag_value:?};\n\
+                 \x20   const AVAILABILITY: {AV}::Availability = {type_name}::AVAILABILITY;\n\
+                 \x20   const KEYS: &'static [{AV}::KeyInfo] = {type_name}::KEYS;\n}}\n"
+            ));
+        }
         let mut code = header(rel, snapshot);
         let _ = writeln!(code, "//! `{tag_value}` (generated from `{rel}`).\n");
         for item in &m.items {
@@ -298,6 +347,8 @@ pub fn group(
         GroupKind::Checkin => dispatch_checkin(&mut code, &entries),
         GroupKind::Commands => dispatch_commands(&mut code, &entries),
         GroupKind::Errors => dispatch_errors(&mut code, &entries),
+        GroupKind::Declarations => dispatch_declarations(&mut code, &entries),
+        GroupKind::Declarative => {}
         GroupKind::Profiles => {
             dispatch_profiles(&mut code, &entries);
             if let Some((rel, top)) = profiles.as_ref().and_then(|p| p.top_level.as_ref()) {
@@ -316,6 +367,7 @@ pub fn group(
                     top: String::new(),
                     taken: &mut taken,
                     wire_names: false,
+                    json: false,
                     named: BTreeMap::new(),
                     lenient: false,
                     alias_next: None,
@@ -470,7 +522,16 @@ fn top_names(kind: GroupKind, rel: &str, doc: &Doc) -> Result<(String, String), 
             let ty = payload_type_name(&tag, &doc.title);
             Ok((tag, ty))
         }
-        GroupKind::Checkin | GroupKind::Commands => {
+        GroupKind::Declarations => {
+            let tag = doc
+                .payload
+                .declarationtype
+                .clone()
+                .ok_or_else(|| format!("{rel}: no payload.declarationtype"))?;
+            let ty = payload_type_name(&tag, &doc.title);
+            Ok((tag, ty))
+        }
+        GroupKind::Checkin | GroupKind::Commands | GroupKind::Declarative => {
             let tag = doc
                 .payload
                 .requesttype
@@ -686,6 +747,105 @@ fn dispatch_profiles(code: &mut String, entries: &[Entry]) {
          \x20   pub fn info(&self) -> Option<&'static crate::apple::profile::PayloadTypeInfo> {{\n\
          \x20       ALL_PAYLOAD_TYPES.iter().find(|i| i.payload_type == self.payload_type())\n    }}\n}}\n"
     );
+}
+
+/// `ALL_DECLARATIONS`, `DeclarationPayload` and its decoder for declarations.
+fn dispatch_declarations(code: &mut String, entries: &[Entry]) {
+    const DDM: &str = "crate::apple::ddm";
+    code.push_str(
+        "/// Every declaration type in the schema, in file order, with its facts.\n\
+         pub const ALL_DECLARATIONS: &[crate::apple::ddm::DeclarationTypeInfo] = &[\n",
+    );
+    for e in entries {
+        let category = match e.tag.split('.').nth(2) {
+            Some("activation") => "Activation",
+            Some("asset") => "Asset",
+            Some("management") => "Management",
+            _ => "Configuration",
+        };
+        let _ = writeln!(
+            code,
+            "    {DDM}::DeclarationTypeInfo::new({:?}, {DDM}::Category::{category}, {ty}::AVAILABILITY, {ty}::KEYS),",
+            e.tag,
+            ty = e.ty
+        );
+    }
+    code.push_str("];\n\n");
+    let _ = writeln!(
+        code,
+        "/// The payload of a declaration of any type, chosen by the envelope's `Type`. A `Type` the\n\
+         /// schema does not know decodes to [`DeclarationPayload::Unknown`] with the whole payload kept.\n\
+         #[non_exhaustive]\n\
+         // One value is held at a time; boxing every variant would cost an allocation per decode.\n\
+         #[allow(clippy::large_enum_variant)]\n\
+         #[derive(Debug, Clone, PartialEq, serde::Serialize)]\n#[serde(untagged)]\npub enum DeclarationPayload {{"
+    );
+    for e in entries {
+        let _ = writeln!(
+            code,
+            "    /// `{}` ({}).\n    {}({}),",
+            e.tag, e.rel, e.ty, e.ty
+        );
+    }
+    let _ = writeln!(
+        code,
+        "    /// A payload whose `Type` this version of mdmkit does not know, kept whole.\n    Unknown({PL}::Dictionary),\n}}\n"
+    );
+    let _ = writeln!(
+        code,
+        "impl DeclarationPayload {{\n\
+         \x20   /// The declaration `Type` this payload belongs to; `None` for [`DeclarationPayload::Unknown`].\n\
+         \x20   #[must_use]\n    pub fn declaration_type(&self) -> Option<&'static str> {{\n        match self {{"
+    );
+    for e in entries {
+        let _ = writeln!(code, "            DeclarationPayload::{}(_) => Some({:?}),", e.ty, e.tag);
+    }
+    let _ = writeln!(
+        code,
+        "            DeclarationPayload::Unknown(_) => None,\n        }}\n    }}\n\n\
+         \x20   /// The schema facts of this payload's type; `None` for [`DeclarationPayload::Unknown`].\n\
+         \x20   #[must_use]\n\
+         \x20   pub fn info(&self) -> Option<&'static {DDM}::DeclarationTypeInfo> {{\n\
+         \x20       let t = self.declaration_type()?;\n\
+         \x20       ALL_DECLARATIONS.iter().find(|i| i.declaration_type == t)\n    }}\n\n\
+         \x20   /// Decodes the payload of a declaration of type `declaration_type` (any type: an\n\
+         \x20   /// unknown one is kept as [`DeclarationPayload::Unknown`]).\n\
+         \x20   ///\n\
+         \x20   /// # Errors\n\
+         \x20   /// Whatever the payload type refuses (a known key with the wrong type, a missing required key).\n\
+         \x20   pub fn decode<'a>(declaration_type: &str, first: {PL}::Token<'a>, de: &mut {PL}::Decoder<'a>) -> Result<Self, crate::DecodeError> {{\n\
+         \x20       use {PL}::FromPlist as _;\n\
+         \x20       Ok(match declaration_type {{"
+    );
+    for e in entries {
+        let _ = writeln!(
+            code,
+            "            {:?} => DeclarationPayload::{}({}::from_plist(first, de)?),",
+            e.tag, e.ty, e.ty
+        );
+    }
+    let _ = writeln!(
+        code,
+        "            _ => DeclarationPayload::Unknown({PL}::Dictionary::from_plist(first, de)?),\n        }})\n    }}\n}}\n"
+    );
+    let _ = writeln!(
+        code,
+        "impl {PL}::ToPlist for DeclarationPayload {{\n    fn write_plist(&self, w: &mut {PL}::Writer) -> Result<(), crate::EncodeError> {{\n        match self {{"
+    );
+    for e in entries {
+        let _ = writeln!(code, "            DeclarationPayload::{}(p) => p.write_plist(w),", e.ty);
+    }
+    let _ = writeln!(
+        code,
+        "            DeclarationPayload::Unknown(d) => d.write_plist(w),\n        }}\n    }}\n}}\n"
+    );
+    for e in entries {
+        let _ = writeln!(
+            code,
+            "impl From<{ty}> for DeclarationPayload {{\n    fn from(p: {ty}) -> Self {{\n        DeclarationPayload::{ty}(p)\n    }}\n}}\n",
+            ty = e.ty
+        );
+    }
 }
 
 fn dispatch_errors(code: &mut String, entries: &[Entry]) {
@@ -1177,10 +1337,15 @@ fn emit_struct(m: &mut Module<'_>, spec: &StructSpec<'_>) -> Result<(), String> 
         };
         let _ = writeln!(c, "    pub {}: {ty},", f.ident);
     }
+    let unknown_attr = if m.json {
+        "flatten".to_owned()
+    } else {
+        format!("default, skip_serializing_if = \"{PL}::Dictionary::is_empty\"")
+    };
     let _ = writeln!(
         c,
         "    /// Keys the schema does not know, in the order they were read; written back after\n\
-         \x20   /// the known keys.\n    #[serde(default, skip_serializing_if = \"{PL}::Dictionary::is_empty\")]\n    pub unknown_keys: {PL}::Dictionary,\n}}\n"
+         \x20   /// the known keys.\n    #[serde({unknown_attr})]\n    pub unknown_keys: {PL}::Dictionary,\n}}\n"
     );
 
     let required: Vec<&Field<'_>> = fields.iter().filter(|f| f.required).collect();

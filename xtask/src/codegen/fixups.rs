@@ -80,6 +80,15 @@ struct TextFixup {
 
 const TEXT_FIXUPS: &[TextFixup] = &[
     TextFixup {
+        name: "tokensresponse SyncTokens has no subkeys: the schema names the type \
+               (`SynchronizationTokens`) but leaves it empty; Apple's documentation of \
+               DeclarativeManagement's SynchronizationTokens defines DeclarationsToken (string, \
+               required) and Timestamp (string, RFC 3339, required), which is what devices read",
+        file: "declarative/protocol/tokensresponse.yaml",
+        find: "  subkeytype: SynchronizationTokens\n",
+        replace: "  subkeytype: SynchronizationTokens\n  subkeys:\n  - key: DeclarationsToken\n    type: <string>\n    presence: required\n  - key: Timestamp\n    type: <string>\n    presence: required\n",
+    },
+    TextFixup {
         name: "applicationaccess.new subApps is recursive: its items are the allow-list item \
                dictionary that contains subApps itself (`subkeys: *id001` inside the `&id001` \
                anchor), which no tree can hold; the alias becomes the generator's own \

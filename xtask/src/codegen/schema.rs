@@ -18,6 +18,11 @@ pub struct Doc {
 pub struct Payload {
     pub requesttype: Option<String>,
     pub payloadtype: Option<String>,
+    /// A DDM declaration's `Type` (`com.apple.configuration.passcode.settings`); `any` for the
+    /// envelope (`declarationbase.yaml`).
+    pub declarationtype: Option<String>,
+    /// A DDM status item's name (`device.identifier.udid`).
+    pub statusitemtype: Option<String>,
     #[serde(rename = "supportedOS", default)]
     pub supported_os: Option<BTreeMap<String, Os>>,
 }
