@@ -435,6 +435,7 @@ fn corpus() {
     let rows = manifest(&dir);
     let (mut checkins, mut reports, mut edges, mut profiles) = (0, 0, 0, 0);
     let (mut messages, mut fragments, mut refused) = (0usize, 0usize, 0usize);
+    let (mut ddm_status, mut ddm_declarations) = (0usize, 0usize);
     for row in &rows {
         let path = dir.join("files").join(&row.file);
         let bytes = || std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
@@ -456,6 +457,11 @@ fn corpus() {
                 "message" => messages += 1,
                 "fragment" => fragments += 1,
                 _ => refused += 1,
+            },
+            #[cfg(feature = "apple-ddm")]
+            "ddm" => match ddm::check(&row.file, &bytes(), &row.facts) {
+                ddm::Kind::Status => ddm_status += 1,
+                ddm::Kind::Declaration => ddm_declarations += 1,
             },
             "other" if row.file.starts_with("plist-xml-") => {
                 plist_edge(&row.file, &bytes(), &row.note);
@@ -481,6 +487,18 @@ fn corpus() {
         assert!(
             messages >= 7 && fragments >= 5 && refused >= 5,
             "SyncML rows shrank: {messages}/{fragments}/{refused}"
+        );
+    }
+    println!("corpus: DDM {ddm_status} status reports, {ddm_declarations} declarations");
+    if cfg!(feature = "apple-ddm") {
+        assert_eq!(
+            ddm_status + ddm_declarations,
+            rows.iter().filter(|r| r.kind == "ddm").count(),
+            "every ddm row handled"
+        );
+        assert!(
+            ddm_status >= 4 && ddm_declarations >= 2,
+            "DDM rows shrank: {ddm_status}/{ddm_declarations}"
         );
     }
     assert!(typed >= 15, "typed response bodies: {typed}");
@@ -952,4 +970,218 @@ fn syncml(file: &str, bytes: &[u8], facts: &[String]) -> &'static str {
         if m.body.is_final { ", final" } else { "" }
     );
     "message"
+}
+
+// ---- Declarative Device Management (JSON) ----
+
+#[cfg(feature = "apple-ddm")]
+mod ddm {
+    use mdmkit::apple::ddm::{Category, Declaration, StatusReport};
+    use serde_json::Value as Json;
+
+    pub enum Kind {
+        Status,
+        Declaration,
+    }
+
+    /// The value at a dotted path of a JSON object (`device.model.family`).
+    fn at<'a>(v: &'a Json, path: &str) -> Option<&'a Json> {
+        path.split('.').try_fold(v, |v, k| v.get(k))
+    }
+
+    /// `'1.0.0'` / `['1.0.0']` / `Mac` as JSON.
+    fn fact_value(text: &str) -> Json {
+        if let Some(list) = text.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            return Json::Array(
+                list.split(", ")
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Json::String(s.trim_matches('\'').to_owned()))
+                    .collect(),
+            );
+        }
+        match text {
+            "true" => Json::Bool(true),
+            "false" => Json::Bool(false),
+            t => Json::String(t.to_owned()),
+        }
+    }
+
+    /// Decodes a DDM row, checks every fact, and checks that the typed value re-encodes to the
+    /// same JSON (key order aside) and decodes back equal.
+    pub fn check(file: &str, bytes: &[u8], facts: &[String]) -> Kind {
+        let original: Json = serde_json::from_slice(bytes).unwrap();
+        let (kind, reencoded) = if original.get("StatusItems").is_some() {
+            let r = StatusReport::from_json(bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
+            let out = r.to_json().unwrap();
+            assert_eq!(
+                StatusReport::from_json(&out).unwrap(),
+                r,
+                "{file}: round trip"
+            );
+            status_facts(file, &r);
+            (Kind::Status, out)
+        } else {
+            let d = if file == "kmfddm-decl-mail.json" {
+                // A peer-written example missing keys the schema requires
+                // (`IncomingServer.ServerType`, `HostName`, …): the typed decode says so with the
+                // key path; the untyped decode keeps it for relaying.
+                let e = Declaration::from_json(bytes).unwrap_err();
+                assert_eq!(e.kind(), &mdmkit::DecodeErrorKind::MissingKey, "{file}");
+                assert_eq!(e.path(), "Payload.IncomingServer.ServerType", "{file}");
+                let d = Declaration::from_json_untyped(bytes, &mdmkit::Limits::DEFAULT).unwrap();
+                let out = d.to_json().unwrap();
+                let back = Declaration::from_json_untyped(&out, &mdmkit::Limits::DEFAULT);
+                assert_eq!(back.unwrap(), d, "{file}: round trip");
+                d
+            } else {
+                let d = Declaration::from_json(bytes).unwrap_or_else(|e| panic!("{file}: {e}"));
+                let out = d.to_json().unwrap();
+                assert_eq!(
+                    Declaration::from_json(&out).unwrap(),
+                    d,
+                    "{file}: round trip"
+                );
+                assert!(
+                    d.payload.declaration_type().is_some(),
+                    "{file}: {} decoded as a typed payload",
+                    d.r#type
+                );
+                d
+            };
+            if file == "kmfddm-decl-activation.json" {
+                let mdmkit::apple::ddm::DeclarationPayload::ActivationSimple(a) = &d.payload else {
+                    panic!("{file}: {:?}", d.payload)
+                };
+                assert_eq!(a.standard_configurations.len(), 3, "{file}");
+                assert_eq!(d.category(), Some(Category::Activation));
+            }
+            (Kind::Declaration, d.to_json().unwrap())
+        };
+        let reencoded: Json = serde_json::from_slice(&reencoded).unwrap();
+        assert_eq!(reencoded, original, "{file}: nothing lost or changed");
+        let items = original.get("StatusItems");
+        for fact in facts {
+            if let Some(keys) = fact.strip_prefix("top-level keys: ") {
+                let mut want: Vec<&str> = keys.split(", ").collect();
+                let mut got: Vec<&str> = original
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .map(String::as_str)
+                    .collect();
+                want.sort_unstable();
+                got.sort_unstable();
+                assert_eq!(got, want, "{file}: {fact}");
+            } else if let Some(counts) = fact.strip_prefix("declarations: ") {
+                let r = StatusReport::from_json(bytes).unwrap();
+                for c in counts.split(", ") {
+                    let (name, n) = c.split_once('=').unwrap();
+                    let category = Category::ALL
+                        .into_iter()
+                        .find(|c| c.manifest_key().eq_ignore_ascii_case(name))
+                        .unwrap_or_else(|| panic!("{file}: category {name}"));
+                    let got = r.declarations().filter(|(c, _)| *c == category).count();
+                    assert_eq!(got.to_string(), n, "{file}: {c}");
+                }
+            } else if let Some(n) = fact.strip_prefix("Errors: ") {
+                let r = StatusReport::from_json(bytes).unwrap();
+                assert_eq!(r.errors.unwrap_or_default().len().to_string(), n, "{file}");
+            } else if fact.contains('=') {
+                // `a.b=v` (a status item path) or `Type=… Identifier=…` (envelope keys).
+                for part in fact.split(' ').filter(|p| p.contains('=')) {
+                    let (path, want) = part.split_once('=').unwrap();
+                    let got = match items {
+                        Some(items) => {
+                            let path = if path.starts_with("client-capabilities.") {
+                                format!("management.{path}")
+                            } else {
+                                path.to_owned()
+                            };
+                            at(items, &path)
+                        }
+                        None => at(&original, path),
+                    };
+                    assert_eq!(got, Some(&fact_value(want)), "{file}: {fact}");
+                }
+            } else {
+                panic!("{file}: fact form not checked: {fact:?}");
+            }
+        }
+        kind
+    }
+
+    /// Typed checks of the status reports' facts (the generic checks above read the JSON).
+    fn status_facts(file: &str, r: &StatusReport) {
+        let items = r.status_items.as_ref().unwrap();
+        let caps = items
+            .management
+            .as_ref()
+            .and_then(|m| m.client_capabilities.as_ref());
+        if file != "kmfddm-status-d0-error.json" {
+            let caps = caps.unwrap_or_else(|| panic!("{file}: client capabilities"));
+            assert_eq!(
+                caps.supported_versions.as_deref(),
+                Some(&["1.0.0".to_owned()][..])
+            );
+        }
+        match file {
+            "zentral-ddm-status-report.json" | "kmfddm-status-first.json" => {
+                let model = items
+                    .device
+                    .as_ref()
+                    .and_then(|d| d.model.as_ref())
+                    .unwrap();
+                assert_eq!(model.family.as_deref(), Some("Mac"), "{file}");
+                let os = items
+                    .device
+                    .as_ref()
+                    .and_then(|d| d.operating_system.as_ref())
+                    .unwrap();
+                assert_eq!(os.build_version.as_deref(), Some("22E261"), "{file}");
+            }
+            "kmfddm-status-iphone.json" => {
+                let model = items
+                    .device
+                    .as_ref()
+                    .and_then(|d| d.model.as_ref())
+                    .unwrap();
+                assert_eq!(model.family.as_deref(), Some("iPhone"), "{file}");
+                let payloads = caps.and_then(|c| c.supported_payloads.as_ref()).unwrap();
+                assert!(
+                    payloads
+                        .status_items
+                        .as_ref()
+                        .unwrap()
+                        .iter()
+                        .any(|s| s == "device.operating-system.family"),
+                    "{file}: supported status items"
+                );
+                assert_eq!(r.declarations().count(), 5, "{file}");
+                let failed = r
+                    .declarations()
+                    .filter(|(c, d)| {
+                        *c == Category::Configuration
+                            && d.valid.as_ref().map(|v| v.as_str()) == Some("invalid")
+                            && d.reasons.iter().flatten().any(|x| {
+                                x.code.as_deref() == Some("Error.ConfigurationCannotBeApplied")
+                            })
+                    })
+                    .count();
+                assert_eq!(failed, 2, "{file}: configurations invalid");
+            }
+            "kmfddm-status-d0-error.json" => {
+                let (c, d) = r.declarations().next().unwrap();
+                assert_eq!(c, Category::Configuration);
+                assert_eq!(d.identifier.as_deref(), Some("com.example.test"));
+                assert_eq!(d.active, Some(false));
+                assert_eq!(d.valid.as_ref().map(|v| v.as_str()), Some("unknown"));
+                let reason = &d.reasons.as_ref().unwrap()[0];
+                assert_eq!(
+                    reason.code.as_deref(),
+                    Some("Info.NotReferencedByActivation")
+                );
+            }
+            _ => {}
+        }
+    }
 }

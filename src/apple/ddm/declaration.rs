@@ -87,6 +87,22 @@ impl Declaration {
         decode_json(input, limits)
     }
 
+    /// Decodes a declaration without typing its payload: `payload` is always
+    /// [`DeclarationPayload::Unknown`], whatever the `Type`. For storing or relaying
+    /// declarations written elsewhere (a payload that breaks the schema, such as one missing a
+    /// required key, still decodes); [`from_json`](Self::from_json) validates.
+    ///
+    /// # Errors
+    /// As [`from_json`](Self::from_json), except for the payload's own errors (the payload must
+    /// still be a JSON object within the limits).
+    pub fn from_json_untyped(input: &[u8], limits: &Limits) -> Result<Self, DecodeError> {
+        let mut de = crate::apple::plist::Decoder::from_json(input, limits)?;
+        let first = de.next_token()?;
+        let d = decode(first, &mut de, false)?;
+        de.finish()?;
+        Ok(d)
+    }
+
     /// Writes the declaration as compact JSON: `Type`, `Identifier`, `ServerToken`, `Payload`,
     /// then the unknown keys.
     ///
@@ -99,6 +115,17 @@ impl Declaration {
 
 impl FromPlist for Declaration {
     fn from_plist<'a>(first: Token<'a>, de: &mut Decoder<'a>) -> Result<Self, DecodeError> {
+        decode(first, de, true)
+    }
+}
+
+/// Decodes the envelope; the payload typed by `Type` when `typed`, else kept as a dictionary.
+fn decode<'a>(
+    first: Token<'a>,
+    de: &mut Decoder<'a>,
+    typed: bool,
+) -> Result<Declaration, DecodeError> {
+    {
         // `Type` decides how `Payload` decodes, and may come after it: read ahead to it.
         let found = de.peek_top_level_string(first, &["Type"])?;
         let first = de.next_token()?;
@@ -136,10 +163,12 @@ impl FromPlist for Declaration {
                         return Err(de.error(DecodeErrorKind::DuplicateKey).in_key("Payload"));
                     }
                     let first = de.next_token()?;
-                    payload = Some(
+                    let p = if typed {
                         DeclarationPayload::decode(&ty, first, de)
-                            .map_err(|e| e.in_key("Payload"))?,
-                    );
+                    } else {
+                        Dictionary::from_plist(first, de).map(DeclarationPayload::Unknown)
+                    };
+                    payload = Some(p.map_err(|e| e.in_key("Payload"))?);
                 }
                 _ => de.unknown(&mut unknown, key)?,
             }

@@ -1209,9 +1209,7 @@ impl FromPlist for Bytes {
                 let decoded = BASE64_LENIENT
                     .decode(s.as_bytes())
                     .map_err(|_| de.error(K::InvalidValue("base64")))?;
-                de.budget
-                    .data(decoded.len())
-                    .map_err(|k| de.error(k))?;
+                de.budget.data(decoded.len()).map_err(|k| de.error(k))?;
                 Ok(Bytes::from(decoded))
             }
             other => Err(de.wrong_type("data", &other)),

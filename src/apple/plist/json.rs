@@ -174,7 +174,10 @@ impl<'a> JsonSource<'a> {
             self.pos += word.len();
             Ok(())
         } else if word.starts_with(rest) {
-            Err(DecodeError::at(K::UnexpectedEof, Some(self.base + self.text.len() as u64)))
+            Err(DecodeError::at(
+                K::UnexpectedEof,
+                Some(self.base + self.text.len() as u64),
+            ))
         } else {
             Err(self.err(K::Syntax))
         }
@@ -298,7 +301,8 @@ impl<'a> JsonSource<'a> {
                             pos += 4;
                             let c = if (0xD800..0xDC00).contains(&hi) {
                                 // A high surrogate must be followed by `\u` and a low one.
-                                if bytes.get(pos) != Some(&b'\\') || bytes.get(pos + 1) != Some(&b'u')
+                                if bytes.get(pos) != Some(&b'\\')
+                                    || bytes.get(pos + 1) != Some(&b'u')
                                 {
                                     return Err(self.err(K::InvalidValue("string escape")));
                                 }

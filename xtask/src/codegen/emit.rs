@@ -798,7 +798,11 @@ fn dispatch_declarations(code: &mut String, entries: &[Entry]) {
          \x20   #[must_use]\n    pub fn declaration_type(&self) -> Option<&'static str> {{\n        match self {{"
     );
     for e in entries {
-        let _ = writeln!(code, "            DeclarationPayload::{}(_) => Some({:?}),", e.ty, e.tag);
+        let _ = writeln!(
+            code,
+            "            DeclarationPayload::{}(_) => Some({:?}),",
+            e.ty, e.tag
+        );
     }
     let _ = writeln!(
         code,
@@ -833,7 +837,11 @@ fn dispatch_declarations(code: &mut String, entries: &[Entry]) {
         "impl {PL}::ToPlist for DeclarationPayload {{\n    fn write_plist(&self, w: &mut {PL}::Writer) -> Result<(), crate::EncodeError> {{\n        match self {{"
     );
     for e in entries {
-        let _ = writeln!(code, "            DeclarationPayload::{}(p) => p.write_plist(w),", e.ty);
+        let _ = writeln!(
+            code,
+            "            DeclarationPayload::{}(p) => p.write_plist(w),",
+            e.ty
+        );
     }
     let _ = writeln!(
         code,

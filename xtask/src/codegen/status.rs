@@ -32,7 +32,11 @@ pub fn attach(docs: &mut [(String, Doc)], status: &[(String, Doc)]) -> Result<()
         let mut path = String::from("Status");
         for seg in parents {
             path.push_str(&camel(seg));
-            if at.subkeys.iter().any(|k| k.key == *seg && k.subkeytype.is_none()) {
+            if at
+                .subkeys
+                .iter()
+                .any(|k| k.key == *seg && k.subkeytype.is_none())
+            {
                 return Err(format!("{rel}: `{seg}` is both a status item and a prefix"));
             }
             let i = match at.subkeys.iter().position(|k| k.key == *seg) {
