@@ -90,7 +90,29 @@ pub fn attach(docs: &mut [(String, Doc)], status: &[(String, Doc)]) -> Result<()
     }
     items.subkeys = root.subkeys;
     items.subkeytype = root.subkeytype;
+    // The report's own `Errors` items name their reasons `StatusReason` too, but with other
+    // keys (`Code`, not `code`): they get their own names.
+    let errors = report
+        .payloadkeys
+        .iter_mut()
+        .find(|k| k.key == "Errors")
+        .ok_or_else(|| format!("{STATUS_REPORT}: no Errors key"))?;
+    for item in &mut errors.subkeys {
+        item.subkeytype = Some("StatusError".to_owned());
+        for k in &mut item.subkeys {
+            rename_types(k, "StatusReason", "StatusErrorReason");
+        }
+    }
     Ok(())
+}
+
+fn rename_types(key: &mut Key, from: &str, to: &str) {
+    if key.subkeytype.as_deref() == Some(from) {
+        key.subkeytype = Some(to.to_owned());
+    }
+    for k in &mut key.subkeys {
+        rename_types(k, from, to);
+    }
 }
 
 /// An intermediate object of the tree.

@@ -10405,10 +10405,128 @@ impl crate::apple::plist::ToPlist for StatusItems {
     }
 }
 
+/// The `_Reasons` dictionary of [`StatusError`].
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct StatusErrorReason {
+    /// `Code`: `<string>`, required by the schema; optional here because devices on older OS versions omit it.
+    #[serde(rename = "Code", default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    /// `Description`: `<string>`, optional.
+    #[serde(
+        rename = "Description",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub description: Option<String>,
+    /// `Details`: `<dictionary>`, optional.
+    #[serde(rename = "Details", default, skip_serializing_if = "Option::is_none")]
+    pub details: Option<crate::apple::plist::Dictionary>,
+    /// Keys the schema does not know, in the order they were read; written back after
+    /// the known keys.
+    #[serde(flatten)]
+    pub unknown_keys: crate::apple::plist::Dictionary,
+}
+
+impl StatusErrorReason {
+    /// A value with the required keys set and every optional key absent.
+    #[must_use]
+    pub fn new() -> Self {
+        StatusErrorReason {
+            code: None,
+            description: None,
+            details: None,
+            unknown_keys: crate::apple::plist::Dictionary::new(),
+        }
+    }
+
+    /// Facts about every key the schema defines, in schema order.
+    pub const KEYS: &'static [crate::apple::availability::KeyInfo] = &[
+        crate::apple::availability::KeyInfo::new(
+            "Code",
+            "<string>",
+            false,
+            true,
+            crate::apple::availability::Availability(&[]),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
+        crate::apple::availability::KeyInfo::new(
+            "Description",
+            "<string>",
+            false,
+            false,
+            crate::apple::availability::Availability(&[]),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
+        crate::apple::availability::KeyInfo::new(
+            "Details",
+            "<dictionary>",
+            false,
+            false,
+            crate::apple::availability::Availability(&[]),
+        )
+        .with_allowed(&[])
+        .with_subkeys(&[]),
+    ];
+}
+
+impl Default for StatusErrorReason {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl crate::apple::plist::FromPlist for StatusErrorReason {
+    fn from_plist<'a>(
+        first: crate::apple::plist::Token<'a>,
+        de: &mut crate::apple::plist::Decoder<'a>,
+    ) -> Result<Self, crate::DecodeError> {
+        de.expect_dict(&first)?;
+        let mut f_code: Option<String> = None;
+        let mut f_description: Option<String> = None;
+        let mut f_details: Option<crate::apple::plist::Dictionary> = None;
+        let mut unknown_keys = crate::apple::plist::UnknownKeys::new();
+        while let Some(key) = de.next_key()? {
+            match &*key {
+                "Code" => de.field(&mut f_code, "Code")?,
+                "Description" => de.field(&mut f_description, "Description")?,
+                "Details" => de.field(&mut f_details, "Details")?,
+                _ => de.unknown(&mut unknown_keys, key)?,
+            }
+        }
+        Ok(StatusErrorReason {
+            code: f_code,
+            description: f_description,
+            details: f_details,
+            unknown_keys: unknown_keys.into_dictionary(),
+        })
+    }
+}
+
+impl crate::apple::plist::ToPlist for StatusErrorReason {
+    fn write_plist(&self, w: &mut crate::apple::plist::Writer) -> Result<(), crate::EncodeError> {
+        w.begin_dict();
+        if let Some(v) = &self.code {
+            w.entry("Code", v)?;
+        }
+        if let Some(v) = &self.description {
+            w.entry("Description", v)?;
+        }
+        if let Some(v) = &self.details {
+            w.entry("Details", v)?;
+        }
+        self.unknown_keys.write_entries(w)?;
+        w.end_dict();
+        Ok(())
+    }
+}
+
 /// The `_Errors` dictionary of [`StatusReport`].
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct StatusReportErrors {
+pub struct StatusError {
     /// `StatusItem`: `<string>`, required by the schema; optional here because devices on older OS versions omit it.
     #[serde(
         rename = "StatusItem",
@@ -10418,18 +10536,18 @@ pub struct StatusReportErrors {
     pub status_item: Option<String>,
     /// `Reasons`: `<array>`, optional.
     #[serde(rename = "Reasons", default, skip_serializing_if = "Option::is_none")]
-    pub reasons: Option<Vec<StatusReason>>,
+    pub reasons: Option<Vec<StatusErrorReason>>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
     #[serde(flatten)]
     pub unknown_keys: crate::apple::plist::Dictionary,
 }
 
-impl StatusReportErrors {
+impl StatusError {
     /// A value with the required keys set and every optional key absent.
     #[must_use]
     pub fn new() -> Self {
-        StatusReportErrors {
+        StatusError {
             status_item: None,
             reasons: None,
             unknown_keys: crate::apple::plist::Dictionary::new(),
@@ -10463,52 +10581,24 @@ impl StatusReportErrors {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(&[
-            crate::apple::availability::KeyInfo::new(
-                "Code",
-                "<string>",
-                false,
-                true,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Description",
-                "<string>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-            crate::apple::availability::KeyInfo::new(
-                "Details",
-                "<dictionary>",
-                false,
-                false,
-                crate::apple::availability::Availability(&[]),
-            )
-            .with_allowed(&[])
-            .with_subkeys(&[]),
-        ])]),
+        .with_subkeys(StatusErrorReason::KEYS)]),
     ];
 }
 
-impl Default for StatusReportErrors {
+impl Default for StatusError {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl crate::apple::plist::FromPlist for StatusReportErrors {
+impl crate::apple::plist::FromPlist for StatusError {
     fn from_plist<'a>(
         first: crate::apple::plist::Token<'a>,
         de: &mut crate::apple::plist::Decoder<'a>,
     ) -> Result<Self, crate::DecodeError> {
         de.expect_dict(&first)?;
         let mut f_status_item: Option<String> = None;
-        let mut f_reasons: Option<Vec<StatusReason>> = None;
+        let mut f_reasons: Option<Vec<StatusErrorReason>> = None;
         let mut unknown_keys = crate::apple::plist::UnknownKeys::new();
         while let Some(key) = de.next_key()? {
             match &*key {
@@ -10517,7 +10607,7 @@ impl crate::apple::plist::FromPlist for StatusReportErrors {
                 _ => de.unknown(&mut unknown_keys, key)?,
             }
         }
-        Ok(StatusReportErrors {
+        Ok(StatusError {
             status_item: f_status_item,
             reasons: f_reasons,
             unknown_keys: unknown_keys.into_dictionary(),
@@ -10525,7 +10615,7 @@ impl crate::apple::plist::FromPlist for StatusReportErrors {
     }
 }
 
-impl crate::apple::plist::ToPlist for StatusReportErrors {
+impl crate::apple::plist::ToPlist for StatusError {
     fn write_plist(&self, w: &mut crate::apple::plist::Writer) -> Result<(), crate::EncodeError> {
         w.begin_dict();
         if let Some(v) = &self.reasons {
@@ -10557,7 +10647,7 @@ pub struct StatusReport {
     pub status_items: Option<StatusItems>,
     /// `Errors`: `<array>`, required by the schema; optional here because devices on older OS versions omit it.
     #[serde(rename = "Errors", default, skip_serializing_if = "Option::is_none")]
-    pub errors: Option<Vec<StatusReportErrors>>,
+    pub errors: Option<Vec<StatusError>>,
     /// `FullReport`: `<boolean>`, optional.
     ///
     /// Default: `false`.
@@ -10659,7 +10749,7 @@ impl StatusReport {
             crate::apple::availability::Availability(&[]),
         )
         .with_allowed(&[])
-        .with_subkeys(StatusReportErrors::KEYS)]),
+        .with_subkeys(StatusError::KEYS)]),
         crate::apple::availability::KeyInfo::new(
             "FullReport",
             "<boolean>",
@@ -10710,7 +10800,7 @@ impl crate::apple::plist::FromPlist for StatusReport {
     ) -> Result<Self, crate::DecodeError> {
         de.expect_dict(&first)?;
         let mut f_status_items: Option<StatusItems> = None;
-        let mut f_errors: Option<Vec<StatusReportErrors>> = None;
+        let mut f_errors: Option<Vec<StatusError>> = None;
         let mut f_full_report: Option<bool> = None;
         let mut unknown_keys = crate::apple::plist::UnknownKeys::new();
         while let Some(key) = de.next_key()? {
