@@ -237,7 +237,7 @@ b"}"#, DecodeErrorKind::Syntax, "Type"),
         (br#"{"Type":"x","Identifier":"i","ServerToken":"t","Payload":{"n":1e999}}"#, DecodeErrorKind::InvalidValue("number"), "Payload.n"),
         (br#"{"Type":"x","Identifier":"i","ServerToken":"t","Payload":{"n":01}}"#, DecodeErrorKind::Syntax, "Payload.n"),
         (b"", DecodeErrorKind::UnexpectedEof, ""),
-        (b"[1, 2", DecodeErrorKind::UnexpectedEof, ""),
+        (br#"{"Identifier": [1, 2"#, DecodeErrorKind::UnexpectedEof, "Identifier[2]"),
         (b"\"text\"", DecodeErrorKind::WrongType { expected: "dictionary", found: "string" }, ""),
     ];
     for (input, kind, path) in cases {

@@ -1022,8 +1022,8 @@ impl<'a> Decoder<'a> {
                 }
                 Token::Key(k) if depth == 0 => {
                     if let Some(i) = keys.iter().position(|want| want == k) {
+                        let v = self.next_token().map_err(|e| e.in_key(k))?;
                         seen.push(t);
-                        let v = self.next_token()?;
                         found = Some((
                             i,
                             match &v {
