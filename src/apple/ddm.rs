@@ -9,8 +9,8 @@
 //! [`SyncTokens`] tells the device to synchronise.
 //!
 //! The wire format is JSON. Every `from_json` checks the input size first and then counts depth,
-//! items and string bytes on the token stream ([`Limits`](crate::Limits)), as the property list
-//! decoders do; a known key with the wrong type is a [`DecodeError`](crate::DecodeError) with its
+//! items and string bytes on the token stream ([`Limits`]), as the property list
+//! decoders do; a known key with the wrong type is a [`DecodeError`] with its
 //! key path. Unknown keys and unknown declaration types are kept and written back.
 //!
 //! * [`Declaration`]: the envelope, with a [`DeclarationPayload`] typed for the 38 declaration

@@ -7,7 +7,7 @@
 //! `DeclarationsToken` differs from the one it holds, for `declaration-items`
 //! ([`DeclarationItemsResponse`]: `Identifier` and `ServerToken` of every declaration, by
 //! category); it fetches each declaration it lacks from `declaration/<category>/<identifier>`
-//! and sends `status` reports ([`StatusReport`](super::StatusReport)).
+//! and sends `status` reports ([`StatusReport`]).
 //!
 //! ```
 //! use mdmkit::apple::ddm::{self, Declaration, DeclarationItemsResponse, Endpoint, Category};
