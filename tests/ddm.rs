@@ -1,7 +1,6 @@
 //! Declarative Device Management: every declaration type round-trips through JSON with nothing
 //! lost, unknown keys and types survive, hostile JSON gets typed errors, and a whole sync
 //! (tokens → declaration items → each declaration → status) runs against the protocol helpers.
-#![cfg(feature = "apple-ddm")]
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
