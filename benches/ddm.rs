@@ -29,8 +29,8 @@ fn declaration(i: usize, reason: bool) -> serde_json::Value {
     let mut d = json!({
         "identifier": format!("com.example.configuration.{i:04}"),
         "server-token": format!("{:016x}", i * 7919),
-        "active": i % 3 != 0,
-        "valid": if i % 5 == 0 { "invalid" } else { "valid" },
+        "active": !i.is_multiple_of(3),
+        "valid": if i.is_multiple_of(5) { "invalid" } else { "valid" },
     });
     if reason {
         d["reasons"] = json!([{
