@@ -709,3 +709,27 @@ fn fuzz_seeds_decode() {
     }
     assert_eq!(n, 13);
 }
+
+#[test]
+fn credential_documents_round_trip_and_hide_secrets() {
+    use mdmkit::apple::ddm::{CredentialIdentity, CredentialUsernameandpassword};
+    let input = br#"{"UserName": "jane", "Password": "hunter2", "XExtra": 1}"#;
+    let c = CredentialUsernameandpassword::from_json(input).unwrap();
+    assert_eq!(c.user_name, "jane");
+    assert_eq!(c.password.as_ref().unwrap().expose(), "hunter2");
+    assert!(!format!("{c:?}").contains("hunter2"));
+    assert_eq!(json(&c.to_json().unwrap()), json(input));
+    // `<data>` travels as base64 in JSON.
+    let input = br#"{"Identity": "AAECAw==", "Password": "p12-secret"}"#;
+    let id = CredentialIdentity::from_json(input).unwrap();
+    assert_eq!(&id.identity[..], &[0, 1, 2, 3]);
+    assert!(!format!("{id:?}").contains("p12-secret"));
+    assert_eq!(
+        CredentialIdentity::from_json(&id.to_json().unwrap()).unwrap(),
+        id
+    );
+    let e = CredentialIdentity::from_json(br#"{"Identity": "not base64!", "Password": "p"}"#)
+        .unwrap_err();
+    assert_eq!(e.kind(), &DecodeErrorKind::InvalidValue("base64"));
+    assert_eq!(e.path(), "Identity");
+}

@@ -18,6 +18,9 @@
 //! * [`protocol`]: [`Endpoint`], [`TokensResponse`], [`DeclarationItemsResponse`],
 //!   [`declarations_token`], the `DeclarativeManagement` command.
 //! * [`status`]: [`StatusReport`] and its typed item tree.
+//! * The credential documents a credential asset's `Reference.DataURL` serves:
+//!   [`CredentialUsernameandpassword`], [`CredentialIdentity`], [`CredentialScep`],
+//!   [`CredentialAcme`] (their secrets are [`Sensitive`](crate::Sensitive)).
 //!
 //! ```
 //! use mdmkit::apple::ddm::{Declaration, DeclarationPayload};
@@ -214,3 +217,10 @@ macro_rules! json_document {
     )*};
 }
 pub(crate) use json_document;
+
+json_document!(
+    CredentialAcme,
+    CredentialIdentity,
+    CredentialScep,
+    CredentialUsernameandpassword,
+);

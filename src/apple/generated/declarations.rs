@@ -39,6 +39,10 @@ pub mod configuration_services_configuration_files;
 pub mod configuration_softwareupdate_enforcement_specific;
 pub mod configuration_softwareupdate_settings;
 pub mod configuration_watch_enrollment;
+pub mod credential_acme;
+pub mod credential_identity;
+pub mod credential_scep;
+pub mod credential_usernameandpassword;
 pub mod management_organization_info;
 pub mod management_properties;
 pub mod management_server_capabilities;
@@ -147,6 +151,10 @@ pub use configuration_softwareupdate_settings::{
     ConfigurationSoftwareupdateSettingsRequireProgram,
 };
 pub use configuration_watch_enrollment::ConfigurationWatchEnrollment;
+pub use credential_acme::{CredentialAcme, CredentialAcmeKeyType, CredentialAcmeSubjectAltName};
+pub use credential_identity::CredentialIdentity;
+pub use credential_scep::{CredentialScep, CredentialScepSubjectAltName};
+pub use credential_usernameandpassword::CredentialUsernameandpassword;
 pub use management_organization_info::{
     ManagementOrganizationInfo, ManagementOrganizationInfoProof,
 };

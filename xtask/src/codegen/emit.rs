@@ -140,18 +140,20 @@ pub fn group(
         None
     };
     let docs = profiles.as_ref().map_or(docs, |p| p.payloads.as_slice());
-    // Declarations: one type per `declarationtype`. The envelope (`declarationbase.yaml`, type
-    // `any`) is hand-written (`apple::ddm::Declaration`); the credential documents under
-    // `assets/credentials/` are the data an asset points to, not declarations.
+    // Declarations: one type per `declarationtype`, and one per `credentialtype` (the credential
+    // documents under `assets/credentials/`: the data a credential asset points to, outside the
+    // dispatch table). The envelope (`declarationbase.yaml`, type `any`) is hand-written
+    // (`apple::ddm::Declaration`).
     let declarations: Vec<(String, Doc)>;
     let docs = if g.kind == GroupKind::Declarations {
         declarations = docs
             .iter()
             .filter(|(_, d)| {
-                d.payload
-                    .declarationtype
-                    .as_deref()
-                    .is_some_and(|t| t != "any")
+                d.payload.credentialtype.is_some()
+                    || d.payload
+                        .declarationtype
+                        .as_deref()
+                        .is_some_and(|t| t != "any")
             })
             .cloned()
             .collect();
@@ -233,6 +235,13 @@ pub fn group(
                 ),
                 Some(("PayloadType".to_owned(), tag_value.clone())),
             ),
+            GroupKind::Declarations if doc.payload.credentialtype.is_some() => (
+                format!(
+                    "The `{tag_value}` credential document (JSON): the data a credential asset's \
+                     `Reference.DataURL` serves.\n\nGenerated from `{rel}`."
+                ),
+                None,
+            ),
             GroupKind::Declarations => (
                 format!(
                     "The payload of a `{tag_value}` declaration (the envelope's `Type`).\n\n\
@@ -303,7 +312,8 @@ pub fn group(
                 av = availability_expr(doc.payload.supported_os.as_ref()),
             ));
         }
-        if g.kind == GroupKind::Declarations {
+        let credential = doc.payload.credentialtype.is_some();
+        if g.kind == GroupKind::Declarations && !credential {
             m.items.push(format!(
                 "impl crate::apple::ddm::DeclarationKind for {type_name} {{\n\
                  \x20   const DECLARATION_TYPE: &'static str = {tag_value:?};\n\
@@ -325,6 +335,9 @@ pub fn group(
             "pub use {file_stem}::{{{}}};",
             defined.join(", ")
         );
+        if credential {
+            continue;
+        }
         entries.push(Entry {
             tag: tag_value,
             ty: type_name,
@@ -527,7 +540,8 @@ fn top_names(kind: GroupKind, rel: &str, doc: &Doc) -> Result<(String, String), 
                 .payload
                 .declarationtype
                 .clone()
-                .ok_or_else(|| format!("{rel}: no payload.declarationtype"))?;
+                .or_else(|| doc.payload.credentialtype.clone())
+                .ok_or_else(|| format!("{rel}: no payload.declarationtype or credentialtype"))?;
             let ty = payload_type_name(&tag, &doc.title);
             Ok((tag, ty))
         }

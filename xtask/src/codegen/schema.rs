@@ -21,6 +21,9 @@ pub struct Payload {
     /// A DDM declaration's `Type` (`com.apple.configuration.passcode.settings`); `any` for the
     /// envelope (`declarationbase.yaml`).
     pub declarationtype: Option<String>,
+    /// A DDM credential document's type (`com.apple.credential.usernameandpassword`): the JSON
+    /// an asset's `Reference.DataURL` serves.
+    pub credentialtype: Option<String>,
     /// A DDM status item's name (`device.identifier.udid`).
     pub statusitemtype: Option<String>,
     #[serde(rename = "supportedOS", default)]
