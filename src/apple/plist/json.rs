@@ -193,6 +193,14 @@ impl<'a> JsonSource<'a> {
             }
             *pos - from
         };
+        // A number cut short by the end of the input is an unexpected end, not a syntax error.
+        let bad = |pos: usize| {
+            if pos >= bytes.len() {
+                K::UnexpectedEof
+            } else {
+                K::Syntax
+            }
+        };
         let mut pos = self.pos;
         if bytes.get(pos) == Some(&b'-') {
             pos += 1;
@@ -200,16 +208,18 @@ impl<'a> JsonSource<'a> {
         let int_start = pos;
         let n = digits(&mut pos);
         if n == 0 || (n > 1 && bytes.get(int_start) == Some(&b'0')) {
+            let kind = if n == 0 { bad(pos) } else { K::Syntax };
             self.pos = pos;
-            return Err(self.err(K::Syntax));
+            return Err(self.err(kind));
         }
         let mut integer = true;
         if bytes.get(pos) == Some(&b'.') {
             pos += 1;
             integer = false;
             if digits(&mut pos) == 0 {
+                let kind = bad(pos);
                 self.pos = pos;
-                return Err(self.err(K::Syntax));
+                return Err(self.err(kind));
             }
         }
         if let Some(b'e' | b'E') = bytes.get(pos) {
@@ -219,8 +229,9 @@ impl<'a> JsonSource<'a> {
                 pos += 1;
             }
             if digits(&mut pos) == 0 {
+                let kind = bad(pos);
                 self.pos = pos;
-                return Err(self.err(K::Syntax));
+                return Err(self.err(kind));
             }
         }
         let text = self.text.get(start..pos).unwrap_or("");
