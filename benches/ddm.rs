@@ -5,8 +5,8 @@
 //! Two inputs, generated at start-up, deterministically:
 //!
 //! * `small`: a first report after enrollment (device identity, OS, client capabilities, four
-//!   declarations; ~1.5 KB);
-//! * `large`: the same with 500 configurations, each with a reason (~110 KB).
+//!   declarations; ~2.3 KB);
+//! * `large`: the same with 500 configurations, each with a reason (~280 KB).
 //!
 //! ```text
 //! cargo bench --bench ddm -- --warm-up-time 1 --measurement-time 3
