@@ -40,6 +40,9 @@
 //! * `apple` (default): property lists, check-in messages, commands, command reports.
 //! * `apple-profiles` (default): configuration profiles (`apple::profile`: every payload type
 //!   of Apple's schema, `Profile` and its builder) and enrollment profiles (`apple::enroll`).
+//! * `apple-ddm` (default): Declarative Device Management (`apple::ddm`): the declaration
+//!   envelope and the typed payloads of Apple's schema, the sync protocol documents and
+//!   `DeclarationsToken`, and typed status reports, all over a limit-counting JSON reader.
 //! * `cms` (default): [`cms`]: CMS signing and verification (signed profiles, `Mdm-Signature`
 //!   through `apple::transport::verify_mdm_signature` when `apple` is on too), parsed with the
 //!   pure-Rust `cms` / `x509-cert` decoders, with OpenSSL for the cryptography. Turn it off for a

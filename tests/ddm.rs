@@ -738,3 +738,42 @@ fn credential_documents_round_trip_and_hide_secrets() {
     assert_eq!(e.kind(), &DecodeErrorKind::InvalidValue("base64"));
     assert_eq!(e.path(), "Identity");
 }
+
+/// Random JSON trees (no `null`, which has no plist form).
+fn json_tree() -> impl Strategy<Value = Json> {
+    let leaf = prop_oneof![
+        any::<bool>().prop_map(Json::Bool),
+        any::<i64>().prop_map(Json::from),
+        any::<u64>().prop_map(Json::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Json::from),
+        any::<String>().prop_map(Json::String),
+        "[\\x00-\\x1f\"\\\\/é😀]{0,6}".prop_map(Json::String),
+    ];
+    leaf.prop_recursive(6, 64, 6, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..6).prop_map(Json::Array),
+            proptest::collection::btree_map(any::<String>(), inner, 0..6)
+                .prop_map(|m| Json::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 256, failure_persistence: None, ..Config::default() })]
+
+    /// The JSON token source reads what serde_json writes (compact and pretty) as the same tree.
+    #[test]
+    fn json_source_agrees_with_serde_json(tree in json_tree(), pretty in any::<bool>()) {
+        let text = if pretty {
+            serde_json::to_vec_pretty(&tree).unwrap()
+        } else {
+            serde_json::to_vec(&tree).unwrap()
+        };
+        let mut de = mdmkit::apple::plist::Decoder::from_json(&text, &Limits::DEFAULT).unwrap();
+        let value = de.value::<Value>().unwrap();
+        de.finish().unwrap();
+        prop_assert_eq!(serde_json::to_value(&value).unwrap(), tree);
+    }
+}
