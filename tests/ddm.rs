@@ -727,7 +727,9 @@ fn credential_documents_round_trip_and_hide_secrets() {
     // `<data>` travels as base64 in JSON.
     let input = br#"{"Identity": "AAECAw==", "Password": "p12-secret"}"#;
     let id = CredentialIdentity::from_json(input).unwrap();
-    assert_eq!(&id.identity[..], &[0, 1, 2, 3]);
+    assert_eq!(&id.identity.expose()[..], &[0, 1, 2, 3]);
+    let shown = format!("{id:?}");
+    assert_eq!(shown.matches("Sensitive(<redacted>)").count(), 2, "{shown}");
     assert!(!format!("{id:?}").contains("p12-secret"));
     assert_eq!(
         CredentialIdentity::from_json(&id.to_json().unwrap()).unwrap(),

@@ -50,6 +50,8 @@ const SENSITIVE: &[&str] = &[
     "SubCalAccountPassword",
     "UserPassword",
     "XAuthPassword",
+    // DDM credential documents: a PKCS#12 identity (private key included).
+    "Identity",
 ];
 
 const AV: &str = "crate::apple::availability";

@@ -18,8 +18,10 @@ pub struct CredentialIdentity {
     #[serde(rename = "Password")]
     pub password: crate::Sensitive<String>,
     /// `Identity`: `<data>`, required.
+    ///
+    /// A secret: `Debug` prints it redacted.
     #[serde(rename = "Identity", with = "crate::apple::plist::serde_data::one")]
-    pub identity: bytes::Bytes,
+    pub identity: crate::Sensitive<bytes::Bytes>,
     /// Keys the schema does not know, in the order they were read; written back after
     /// the known keys.
     #[serde(flatten)]
@@ -32,7 +34,7 @@ impl CredentialIdentity {
     pub fn new(password: impl Into<String>, identity: impl Into<bytes::Bytes>) -> Self {
         CredentialIdentity {
             password: crate::Sensitive::new(password.into()),
-            identity: identity.into(),
+            identity: crate::Sensitive::new(identity.into()),
             unknown_keys: crate::apple::plist::Dictionary::new(),
         }
     }
@@ -112,7 +114,7 @@ impl crate::apple::plist::FromPlist for CredentialIdentity {
     ) -> Result<Self, crate::DecodeError> {
         de.expect_dict(&first)?;
         let mut f_password: Option<crate::Sensitive<String>> = None;
-        let mut f_identity: Option<bytes::Bytes> = None;
+        let mut f_identity: Option<crate::Sensitive<bytes::Bytes>> = None;
         let mut unknown_keys = crate::apple::plist::UnknownKeys::new();
         while let Some(key) = de.next_key()? {
             match &*key {
