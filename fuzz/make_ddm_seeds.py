@@ -57,6 +57,8 @@ DECLARATIONS = {
     "unknown_type.json": decl(
         "com.apple.configuration.future.widget", "w-1", "t8",
         {"Nested": {"List": [1, -2, 3.5, "x\u00e9\\n"]}}, XEnvelopeKey={"kept": True}),
+    "credential_userpassword.json": {"UserName": "jdoe", "Password": "not-a-real-password"},
+    "credential_identity.json": {"Identity": "MIIBAgEDMA==", "Password": "not-a-real-password"},
     "tokens.json": {"SyncTokens": {"DeclarationsToken": "0f1e2d3c", "Timestamp": "2024-05-01T12:00:00Z"}},
     "declaration_items.json": {
         "Declarations": {

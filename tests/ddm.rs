@@ -695,6 +695,12 @@ fn fuzz_seeds_decode() {
             "declaration_items.json" => {
                 DeclarationItemsResponse::from_json(&bytes).unwrap();
             }
+            "credential_userpassword.json" => {
+                mdmkit::apple::ddm::CredentialUsernameandpassword::from_json(&bytes).unwrap();
+            }
+            "credential_identity.json" => {
+                mdmkit::apple::ddm::CredentialIdentity::from_json(&bytes).unwrap();
+            }
             _ => {
                 let d = Declaration::from_json(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
                 assert_eq!(
@@ -712,7 +718,7 @@ fn fuzz_seeds_decode() {
         r.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         n += 1;
     }
-    assert_eq!(n, 13);
+    assert_eq!(n, 15);
 }
 
 #[test]

@@ -1,13 +1,27 @@
 //! `Declaration::from_json` and `from_json_untyped` on arbitrary bytes: no panic; what the typed
 //! decoder accepts the untyped one accepts too, with the same envelope; an accepted declaration
 //! writes JSON that decodes to an equal declaration, and writing that again gives the same bytes.
-//! The same oracle for the protocol documents (`TokensResponse`, `DeclarationItemsResponse`).
+//! The same oracle for the protocol documents (`TokensResponse`, `DeclarationItemsResponse`)
+//! and the credential documents.
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use mdmkit::Limits;
-use mdmkit::apple::ddm::{Declaration, DeclarationItemsResponse, Endpoint, TokensResponse};
+use mdmkit::apple::ddm::{
+    CredentialAcme, CredentialIdentity, CredentialScep, CredentialUsernameandpassword,
+    Declaration, DeclarationItemsResponse, Endpoint, TokensResponse,
+};
+
+/// decode → encode → decode gives an equal value.
+macro_rules! round_trip {
+    ($data:expr, $($t:ty),*) => {$(
+        if let Ok(v) = <$t>::from_json($data) {
+            let json = v.to_json().expect("encode");
+            assert_eq!(<$t>::from_json(&json).expect("re-decode"), v);
+        }
+    )*};
+}
 
 fuzz_target!(|data: &[u8]| {
     let typed = Declaration::from_json(data);
@@ -32,14 +46,15 @@ fuzz_target!(|data: &[u8]| {
         let back = Declaration::from_json_untyped(&json, &Limits::DEFAULT).expect("re-decode");
         assert_eq!(&back, u);
     }
-    if let Ok(t) = TokensResponse::from_json(data) {
-        let json = t.to_json().expect("encode");
-        assert_eq!(TokensResponse::from_json(&json).expect("re-decode"), t);
-    }
-    if let Ok(i) = DeclarationItemsResponse::from_json(data) {
-        let json = i.to_json().expect("encode");
-        assert_eq!(DeclarationItemsResponse::from_json(&json).expect("re-decode"), i);
-    }
+    round_trip!(
+        data,
+        TokensResponse,
+        DeclarationItemsResponse,
+        CredentialAcme,
+        CredentialIdentity,
+        CredentialScep,
+        CredentialUsernameandpassword
+    );
     if let Ok(text) = std::str::from_utf8(data) {
         let e = Endpoint::parse(text);
         assert_eq!(e.to_string(), text);
