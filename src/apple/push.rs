@@ -430,12 +430,22 @@ impl PushRequest {
     /// [`BuildError::Invalid`] (path `authority`) when `authority` is not a URI authority.
     #[cfg(feature = "http")]
     pub fn to_http(&self, authority: &str) -> Result<http::Request<Bytes>, BuildError> {
+        let bad_authority = || invalid("authority", "not a valid URI authority");
+        let parsed: http::uri::Authority = authority.parse().map_err(|_| bad_authority())?;
+        // `Authority` accepts any digits as a port; refuse one that does not fit 16 bits.
+        let after_host = match authority.strip_prefix('[') {
+            Some(rest) => rest.split_once(']').map_or("", |(_, r)| r),
+            None => authority,
+        };
+        if after_host.contains(':') && parsed.port_u16().is_none() {
+            return Err(bad_authority());
+        }
         let uri = http::Uri::builder()
             .scheme(http::uri::Scheme::HTTPS)
-            .authority(authority)
+            .authority(parsed)
             .path_and_query(self.path())
             .build()
-            .map_err(|_| invalid("authority", "not a valid URI authority"))?;
+            .map_err(|_| bad_authority())?;
         let mut req = http::Request::new(self.body().clone());
         *req.method_mut() = http::Method::POST;
         *req.uri_mut() = uri;
