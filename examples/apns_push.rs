@@ -101,7 +101,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
 
 fn decode_hex(s: &str) -> Result<Vec<u8>, String> {
     let s = s.trim();
-    if s.is_empty() || s.len() % 2 != 0 || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if s.is_empty() || !s.len().is_multiple_of(2) || !s.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err("--token must be an even number of hex digits".into());
     }
     (0..s.len())
@@ -197,30 +197,40 @@ fn action_name(action: Action) -> (&'static str, u8) {
 fn report(response: &PushResponse) -> (serde_json::Value, u8) {
     let action = response.action();
     let (name, code) = action_name(action);
-    let mut out = json!({
-        "outcome": if response.is_delivered() { "delivered" } else { "rejected" },
-        "status": response.status(),
-        "apns_id": response.apns_id(),
-        "action": name,
-    });
+    let mut out = serde_json::Map::new();
+    let outcome = if response.is_delivered() {
+        "delivered"
+    } else {
+        "rejected"
+    };
+    out.insert("outcome".into(), json!(outcome));
+    out.insert("status".into(), json!(response.status()));
+    out.insert("apns_id".into(), json!(response.apns_id()));
+    out.insert("action".into(), json!(name));
     if let Action::Retry {
         after, reconnect, ..
     } = action
     {
-        out["retry_after_secs"] = json!(after.as_secs());
-        out["reconnect"] = json!(reconnect);
+        out.insert("retry_after_secs".into(), json!(after.as_secs()));
+        out.insert("reconnect".into(), json!(reconnect));
     }
     if let PushResponse::Rejected(r) = response {
-        out["reason"] = json!(r.reason.as_ref().map(|r| r.as_str()));
+        out.insert(
+            "reason".into(),
+            json!(r.reason.as_ref().map(|r| r.as_str())),
+        );
         if let Some(ts) = r.timestamp {
             let ms = ts
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_millis())
                 .unwrap_or(0);
-            out["timestamp_ms"] = json!(u64::try_from(ms).unwrap_or(u64::MAX));
+            out.insert(
+                "timestamp_ms".into(),
+                json!(u64::try_from(ms).unwrap_or(u64::MAX)),
+            );
         }
     }
-    (out, code)
+    (serde_json::Value::Object(out), code)
 }
 
 fn fail(code: u8, error: &str) -> ExitCode {
