@@ -41,6 +41,7 @@
 //! MDM push certificates issued by the Apple Push Certificates Portal are production
 //! certificates: MDM servers talk to [`PRODUCTION_HOST`].
 
+use super::checkin::TokenUpdate;
 use crate::{BuildError, DecodeError, DecodeErrorKind, Limit, Sensitive};
 use bytes::Bytes;
 use std::fmt;
@@ -310,6 +311,36 @@ impl PushRequest {
             expiration: None,
             apns_id: None,
         })
+    }
+
+    /// The MDM push for the device (or user channel) that sent `update`: its `Token`, `Topic`
+    /// and `PushMagic`.
+    ///
+    /// ```
+    /// use mdmkit::apple::{Inbound, checkin::CheckinMessage, push::PushRequest};
+    /// let body = br#"<plist><dict>
+    ///   <key>MessageType</key><string>TokenUpdate</string>
+    ///   <key>Topic</key><string>com.apple.mgmt.External.6a4c6f3e</string>
+    ///   <key>UDID</key><string>0000FE00-5A4B3C2D1E0F</string>
+    ///   <key>Token</key><data>q83vAQ==</data>
+    ///   <key>PushMagic</key><string>7C2B1A09-PUSHMAGIC</string>
+    /// </dict></plist>"#;
+    /// let Inbound::Checkin(msg) = Inbound::from_xml(body)? else { unreachable!() };
+    /// let CheckinMessage::TokenUpdate(update) = *msg else { unreachable!() };
+    /// let req = PushRequest::for_token_update(&update)?;
+    /// assert_eq!(req.path(), "/3/device/abcdef01");
+    /// assert_eq!(req.body().as_ref(), br#"{"mdm":"7C2B1A09-PUSHMAGIC"}"#);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`mdm`](Self::mdm).
+    pub fn for_token_update(update: &TokenUpdate) -> Result<PushRequest, BuildError> {
+        PushRequest::mdm(
+            update.token.expose(),
+            &update.topic,
+            update.push_magic.expose(),
+        )
     }
 
     /// Sets `apns-priority`.
