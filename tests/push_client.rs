@@ -537,3 +537,36 @@ async fn usage_errors_exit_2_without_connecting() {
     assert!(r.json["error"].as_str().unwrap().contains("apns-topic"));
     assert!(s.received().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_certificate_from_another_ca_is_refused_by_the_mock() {
+    let s = setup().await;
+    // A push certificate with the right UID, but self-signed: the mock requires one from its
+    // CA, so the connection fails and no push arrives.
+    let stray_key = key();
+    let stray = cert(&[(Nid::USERID, TOPIC)], &stray_key, None, false, false);
+    let cert_path = write(&s.mock.dir, "stray.pem", &stray.to_pem().unwrap());
+    let key_path = write(
+        &s.mock.dir,
+        "stray.key",
+        &stray_key.private_key_to_pem_pkcs8().unwrap(),
+    );
+    let r = run(&[
+        "--cert",
+        &cert_path,
+        "--key",
+        &key_path,
+        "--token",
+        TOKEN_OK,
+        "--magic",
+        MAGIC,
+        "--url",
+        &s.url,
+        "--ca-file",
+        &s.ca,
+    ])
+    .await;
+    assert_eq!(r.code, 1, "{}", r.json);
+    assert_eq!(r.json["outcome"], "error");
+    assert!(s.received().is_empty());
+}
