@@ -162,7 +162,7 @@ fn error(status: StatusCode, message: &str) -> Response {
 }
 
 /// `Authorization: Bearer <api key>`, compared in constant time.
-fn authorized(app: &App, headers: &HeaderMap) -> Result<(), Response> {
+fn authorized(app: &App, headers: &HeaderMap) -> Result<(), Box<Response>> {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -179,7 +179,7 @@ fn authorized(app: &App, headers: &HeaderMap) -> Result<(), Response> {
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Bearer"),
         );
-        Err(r)
+        Err(Box::new(r))
     }
 }
 
@@ -205,7 +205,7 @@ pub async fn queue_commands(
     body: Bytes,
 ) -> Response {
     if let Err(r) = authorized(&app, &headers) {
-        return r;
+        return *r;
     }
     let specs: Vec<CommandSpec> = match serde_json::from_slice(&body) {
         Ok(s) => s,
@@ -249,7 +249,7 @@ pub async fn command(
     headers: HeaderMap,
 ) -> Response {
     if let Err(r) = authorized(&app, &headers) {
-        return r;
+        return *r;
     }
     match app.store().command(id) {
         Ok(Some(view)) => Json(view).into_response(),
@@ -261,7 +261,7 @@ pub async fn command(
 /// `GET /v1/windows/devices`.
 pub async fn devices(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
     if let Err(r) = authorized(&app, &headers) {
-        return r;
+        return *r;
     }
     match app.store().devices() {
         Ok(list) => Json(list).into_response(),

@@ -84,7 +84,7 @@ fn undecodable(what: &str, e: &mdmkit::DecodeError) -> Response {
 }
 
 /// Checks the OnPremise user name and password of a policy or enrollment request.
-fn check_credentials(app: &App, h: &Header, what: &str) -> Result<String, Response> {
+fn check_credentials(app: &App, h: &Header, what: &str) -> Result<String, Box<Response>> {
     match h.credentials(&AuthPolicy::OnPremise) {
         Ok(Credentials::UsernamePassword { username, password }) => {
             // Both comparisons always run, so timing does not tell which one failed.
@@ -94,21 +94,21 @@ fn check_credentials(app: &App, h: &Header, what: &str) -> Result<String, Respon
                 Ok(username.to_owned())
             } else {
                 eprintln!("{what}: wrong user name or password");
-                Err(sender(
+                Err(Box::new(sender(
                     h,
                     FaultSubcode::Authentication,
                     "The user name or password is not correct",
-                ))
+                )))
             }
         }
-        Ok(_) => Err(sender(
+        Ok(_) => Err(Box::new(sender(
             h,
             FaultSubcode::Authentication,
             "OnPremise credentials are required",
-        )),
+        ))),
         Err(e) => {
             eprintln!("{what}: {e}");
-            Err(fault(h, e.fault()))
+            Err(Box::new(fault(h, e.fault())))
         }
     }
 }
@@ -152,7 +152,7 @@ pub async fn policy(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Err(e) => return undecodable("policy", &e),
     };
     if let Err(r) = check_credentials(&app, &request.header, "policy") {
-        return r;
+        return *r;
     }
     let answer =
         GetPoliciesResponse::standard("mdmkit example", VALIDITY.as_secs(), RENEWAL.as_secs());
@@ -169,14 +169,24 @@ fn valid_device_id(id: &str) -> bool {
 
 /// `POST /EnrollmentServer/Enrollment.svc`.
 pub async fn enrollment(State(app): State<Arc<App>>, body: Bytes) -> Response {
-    let request = match Envelope::<RequestSecurityToken>::from_xml_with_limits(&body, &limits()) {
+    // RSA signing and SQLite: off the async workers.
+    tokio::task::spawn_blocking(move || enroll(&app, &body))
+        .await
+        .unwrap_or_else(|e| {
+            eprintln!("enrollment: handler task: {e}");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        })
+}
+
+fn enroll(app: &App, body: &[u8]) -> Response {
+    let request = match Envelope::<RequestSecurityToken>::from_xml_with_limits(body, &limits()) {
         Ok(r) => r,
         Err(e) => return undecodable("enrollment", &e),
     };
     let h = &request.header;
-    let username = match check_credentials(&app, h, "enrollment") {
+    let username = match check_credentials(app, h, "enrollment") {
         Ok(u) => u,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let rst = &request.body;
     if rst.is_renewal() || !rst.binary_security_token.value_type.is_pkcs10() {

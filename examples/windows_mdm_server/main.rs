@@ -129,26 +129,26 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Options, String> {
 }
 
 /// Shared state of the handlers.
-pub struct App {
-    pub store: Mutex<store::Store>,
-    pub sessions: Mutex<manage::Sessions>,
-    pub issuer: Issuer,
-    pub api_key: String,
-    pub username: String,
-    pub password: String,
-    pub public_url: String,
+struct App {
+    store: Mutex<store::Store>,
+    sessions: Mutex<manage::Sessions>,
+    issuer: Issuer,
+    api_key: String,
+    username: String,
+    password: String,
+    public_url: String,
 }
 
 impl App {
     /// The store. A handler that panicked while holding the lock leaves SQLite consistent
     /// (every multi-row change is a transaction), so a poisoned lock is taken over.
-    pub fn store(&self) -> MutexGuard<'_, store::Store> {
+    fn store(&self) -> MutexGuard<'_, store::Store> {
         self.store
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    pub fn url(&self, path: &str) -> String {
+    fn url(&self, path: &str) -> String {
         format!("{}{path}", self.public_url)
     }
 }

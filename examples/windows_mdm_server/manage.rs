@@ -90,7 +90,11 @@ pub async fn management(State(app): State<Arc<App>>, headers: HeaderMap, body: B
             return (HttpStatus::BAD_REQUEST, "not a SyncML DM message").into_response();
         }
     };
-    match handle(&app, &msg) {
+    // SQLite and the session map are behind blocking locks: off the async workers.
+    let outcome = tokio::task::spawn_blocking(move || handle(&app, &msg))
+        .await
+        .unwrap_or_else(|e| Err(format!("handler task: {e}")));
+    match outcome {
         Ok(xml) => (
             HttpStatus::OK,
             [(header::CONTENT_TYPE, CONTENT_TYPE_XML)],
@@ -350,8 +354,22 @@ fn handle(app: &App, msg: &SyncMl) -> Result<String, String> {
                     continue;
                 }
             };
-            let Ok(cmd_id) = reply.try_push(command, max_msg) else {
-                break;
+            let cmd_id = match reply.try_push(command, max_msg) {
+                Ok(id) => id,
+                // Alone in a reply and still too large for the device: it never fits (large
+                // objects are not split by this example).
+                Err(_) if !reply.has_commands() => {
+                    eprintln!(
+                        "management: queued command {} exceeds {max_msg} bytes",
+                        q.id
+                    );
+                    store
+                        .set_status(q.id, StatusCode::REQUEST_ENTITY_TOO_LARGE.0)
+                        .map_err(db)?;
+                    continue;
+                }
+                // The rest waits for the next message of the session.
+                Err(_) => break,
             };
             store
                 .mark_sent(q.id, session_id, &reply_msg_id, cmd_id.as_str())
