@@ -469,12 +469,16 @@ fn discovery_enrollment_management_unenrollment_and_restart() {
                   "format": "int", "data": "0" },
                 { "verb": "Add", "target": "./Vendor/MSFT/Policy/Config/Browser/HomePages",
                   "format": "chr", "type": "text/plain", "data": "<https://example.test>" }
-            ]}
+            ]},
+            { "verb": "Exec", "target": "./Vendor/MSFT/Reboot/RebootNow" },
+            { "verb": "Delete", "target": "./Vendor/MSFT/Policy/Config/Camera/AllowCamera" }
         ]),
     );
     assert_eq!(status, 201, "{queued}");
     let get_id = queued["command_ids"][0].as_i64().unwrap();
     let atomic_id = queued["command_ids"][1].as_i64().unwrap();
+    let exec_id = queued["command_ids"][2].as_i64().unwrap();
+    let delete_id = queued["command_ids"][3].as_i64().unwrap();
     let (_, pending) = api_get(&format!("{base}/v1/windows/commands/{get_id}"), Some(&key));
     assert_eq!(pending["state"], "queued");
 
@@ -557,6 +561,30 @@ fn discovery_enrollment_management_unenrollment_and_restart() {
         added.data.as_ref().unwrap().to_text(),
         "<https://example.test>"
     );
+    let sent_names: Vec<&str> = reply
+        .body
+        .commands
+        .iter()
+        .filter(|c| !matches!(c, Command::Status(_)))
+        .map(Command::name)
+        .collect();
+    assert_eq!(
+        sent_names,
+        vec!["Get", "Atomic", "Exec", "Delete"],
+        "queue order"
+    );
+    let cmd_id_of = |name: &str| {
+        reply
+            .body
+            .commands
+            .iter()
+            .find(|c| c.name() == name)
+            .and_then(|c| c.cmd_id())
+            .unwrap()
+            .as_str()
+            .to_owned()
+    };
+    let (exec_cmd, delete_cmd) = (cmd_id_of("Exec"), cmd_id_of("Delete"));
     assert!(reply.body.is_final);
     let server_msg = reply.hdr.msg_id.as_str().to_owned();
     let (_, sent) = api_get(&format!("{base}/v1/windows/commands/{get_id}"), Some(&key));
@@ -587,6 +615,8 @@ fn discovery_enrollment_management_unenrollment_and_restart() {
         "Add",
         418,
     );
+    body += &status_xml("7", &exec_cmd, "Exec", 202);
+    body += &status_xml("8", &delete_cmd, "Delete", 404);
     let reply = manage(&account, &syncml(&account, "2", "2", "", &body));
     assert_eq!(header_status(&reply).code, StatusCode::OK);
     assert_eq!(reply.body.commands.len(), 1, "nothing more to send");
@@ -607,6 +637,14 @@ fn discovery_enrollment_management_unenrollment_and_restart() {
     assert_eq!(atomic_view["status"], 200);
     assert_eq!(atomic_view["children"][0]["status"], 200);
     assert_eq!(atomic_view["children"][1]["status"], 418);
+    let (_, exec_view) = api_get(&format!("{base}/v1/windows/commands/{exec_id}"), Some(&key));
+    assert_eq!(exec_view["verb"], "Exec");
+    assert_eq!(exec_view["status"], 202);
+    let (_, delete_view) = api_get(
+        &format!("{base}/v1/windows/commands/{delete_id}"),
+        Some(&key),
+    );
+    assert_eq!(delete_view["status"], 404);
     let (_, devices) = api_get(&format!("{base}/v1/windows/devices"), Some(&key));
     assert_eq!(devices[0]["nodes"]["./DevInfo/Man"], "mdmkit test");
     assert_eq!(devices[0]["nodes"]["./DevInfo/Mod"], "Virtual & Co");
@@ -633,6 +671,12 @@ fn discovery_enrollment_management_unenrollment_and_restart() {
     let (_, devices) = api_get(&format!("{base}/v1/windows/devices"), Some(&key));
     assert_eq!(devices[0]["status"], "unenrolled");
     assert!(devices[0]["unenrolled_at"].is_i64());
+    let (status, _) = api_post(
+        &format!("{base}/v1/windows/devices/{DEVICE}/commands"),
+        Some(&key),
+        &serde_json::json!([{ "verb": "Get", "target": "./DevDetail/SwV" }]),
+    );
+    assert_eq!(status, 409, "nothing is queued for an unenrolled device");
     // An unenrolled device is refused like an unknown one.
     let cred = cred_xml(&account, &account.secret.clone());
     let refused = manage(&account, &syncml(&account, "4", "1", &cred, FIRST_PACKAGE));

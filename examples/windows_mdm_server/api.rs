@@ -227,9 +227,10 @@ pub async fn queue_commands(
         }
     }
     let mut store = app.store();
-    match store.device_exists(&device_id) {
-        Ok(true) => {}
-        Ok(false) => return error(StatusCode::NOT_FOUND, "no such device"),
+    match store.device_status(&device_id) {
+        Ok(Some(s)) if s == "enrolled" => {}
+        Ok(Some(_)) => return error(StatusCode::CONFLICT, "the device is not enrolled"),
+        Ok(None) => return error(StatusCode::NOT_FOUND, "no such device"),
         Err(e) => return internal(&e),
     }
     match store.queue(&device_id, &new) {

@@ -199,6 +199,13 @@ fn router(app: Arc<App>) -> Router {
 async fn run(opts: Options) -> Result<(), String> {
     std::fs::create_dir_all(&opts.data_dir)
         .map_err(|e| format!("{}: {e}", opts.data_dir.display()))?;
+    #[cfg(unix)]
+    {
+        // The CA key, the API key and the device secrets live here: owner only.
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(&opts.data_dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| format!("{}: {e}", opts.data_dir.display()))?;
+    }
     let (issuer, created) = secrets::load_or_create_ca(&opts.data_dir)?;
     let api_key = secrets::load_or_create_api_key(&opts.data_dir)?;
     let store = store::Store::open(&opts.data_dir)

@@ -230,17 +230,15 @@ impl Store {
             .optional()
     }
 
-    /// Whether a device record exists (enrolled or not).
-    pub fn device_exists(&self, device_id: &str) -> Result<bool> {
-        Ok(self
-            .conn
+    /// A device's status (`enrolled`, `unenrolled`), `None` when it is unknown.
+    pub fn device_status(&self, device_id: &str) -> Result<Option<String>> {
+        self.conn
             .query_row(
-                "SELECT 1 FROM devices WHERE device_id = ?1",
+                "SELECT status FROM devices WHERE device_id = ?1",
                 params![device_id],
-                |_| Ok(()),
+                |r| r.get(0),
             )
-            .optional()?
-            .is_some())
+            .optional()
     }
 
     /// Sets the nonce the device must hash next.
