@@ -621,6 +621,10 @@ fn discovery_enrollment_management_unenrollment_and_restart() {
     assert_eq!(header_status(&reply).code, StatusCode::OK);
     assert_eq!(reply.body.commands.len(), 1, "nothing more to send");
     assert!(reply.body.is_final);
+    // That ended the session: continuing it without credentials is refused.
+    let ended = manage(&account, &syncml(&account, "2", "3", "", FIRST_PACKAGE));
+    let hs = header_status(&ended);
+    assert_eq!(hs.code, StatusCode::MISSING_CREDENTIALS);
 
     // The API shows what the device answered.
     let (status, done) = api_get(&format!("{base}/v1/windows/commands/{get_id}"), Some(&key));
@@ -650,8 +654,9 @@ fn discovery_enrollment_management_unenrollment_and_restart() {
     assert_eq!(devices[0]["nodes"]["./DevInfo/Mod"], "Virtual & Co");
     assert_eq!(devices[0]["nodes"]["./DevDetail/SwV"], "10.0.26100.2605");
 
-    // A later session authenticates with the nonce announced in the 212, then unenrolls.
-    account.nonce = later_nonce;
+    // A later session authenticates with the latest nonce, then unenrolls.
+    assert_ne!(next_nonce(hs), later_nonce);
+    account.nonce = next_nonce(hs);
     let cred = cred_xml(&account, &account.secret.clone());
     let unenroll = format!(
         "<Alert><CmdID>1</CmdID><Data>1201</Data></Alert>{}",
@@ -815,6 +820,13 @@ fn refusals_and_hostile_input() {
     assert_eq!(hs.code, StatusCode::INVALID_CREDENTIALS);
     assert!(hs.chal.is_some());
     assert_eq!(reply.body.commands.len(), 1);
+    // WBXML is not spoken here: the provisioning document asks for XML.
+    let (status, _) = post(
+        &stranger.addr,
+        "application/vnd.syncml.dm+wbxml",
+        "\u{2}\u{0}",
+    );
+    assert_eq!(status, 415);
 
     // Hostile bodies: an entity declaration, garbage, and bodies over the limit.
     let bomb = r#"<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]><SyncML xmlns="SYNCML:SYNCML1.2"><SyncHdr>&lol2;</SyncHdr></SyncML>"#;

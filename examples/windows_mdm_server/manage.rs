@@ -23,7 +23,7 @@ use crate::{App, MAX_BODY, api, secrets};
 /// Sessions kept at most; the least recently used goes first.
 const MAX_SESSIONS: usize = 4096;
 /// A session idle this long is forgotten (the device then authenticates again).
-const SESSION_TTL: Duration = Duration::from_secs(30 * 60);
+const SESSION_TTL: Duration = Duration::from_secs(5 * 60);
 /// Most queued commands considered for one reply.
 const MAX_COMMANDS_PER_REPLY: usize = 200;
 /// The reply size used when the device does not advertise `MaxMsgSize`, and the bounds put on
@@ -393,8 +393,11 @@ fn handle(app: &App, msg: &SyncMl) -> Result<String, String> {
             }
         }
     }
+    // Nothing more to send for a final device message: the device ends the session, and so
+    // does the server (a later message needs credentials again).
+    let ended = unenrolled || (msg.body.is_final && !reply.has_commands());
     let out = reply.finish();
-    if unenrolled {
+    if ended {
         sessions.map.remove(&key);
     }
     out.to_xml().map_err(|e| format!("encoding: {e}"))
