@@ -130,7 +130,11 @@ fn handle(app: &App, msg: &SyncMl) -> Result<String, String> {
         .as_ref()
         .map(|d| DigestSecret::new(d.digest_name.clone(), d.digest_secret.clone()));
     let current_nonce = device.as_ref().map(|d| d.nonce.clone()).unwrap_or_default();
-    if device.is_none() {
+    let expired = sessions
+        .map
+        .get(&key)
+        .is_some_and(|s| now.duration_since(s.last_used) >= SESSION_TTL);
+    if device.is_none() || expired {
         sessions.map.remove(&key);
     }
 
