@@ -68,15 +68,13 @@ fn example_binary() -> PathBuf {
 }
 
 fn start(data_dir: &Path) -> Server {
+    start_with(data_dir, USER, PASSWORD)
+}
+
+fn start_with(data_dir: &Path, user: &str, password: &str) -> Server {
     let mut child = Process::new(example_binary())
-        .args([
-            "--listen",
-            "127.0.0.1:0",
-            "--username",
-            USER,
-            "--password",
-            PASSWORD,
-        ])
+        .args(["--listen", "127.0.0.1:0", "--username", user])
+        .args(["--password", password])
         .arg("--data-dir")
         .arg(data_dir)
         .stdout(Stdio::piped())
@@ -868,6 +866,85 @@ fn refusals_and_hostile_input() {
         .call()
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// The real Windows 10 (19043) messages of the fleet capture, sent to the server: discovery,
+/// policy and enrollment as captured (the server runs with the capture's OnPremise
+/// credentials), then the two captured management sessions with the MD5 digest credentials the
+/// provisioning document gave, added to their headers.
+#[test]
+fn real_windows_messages_from_the_corpus() {
+    let Some(corpus) = std::env::var_os("MDMKIT_CORPUS") else {
+        println!("MDMKIT_CORPUS not set: real Windows messages skipped");
+        return;
+    };
+    let files = PathBuf::from(corpus).join("files");
+    let read = |name: &str| std::fs::read_to_string(files.join(name)).unwrap();
+    let data = temp_dir("corpus");
+    let server = start_with(&data, "demio", "demo");
+    let base = server.base.clone();
+
+    let (status, body) = post(
+        &format!("{base}/EnrollmentServer/Discovery.svc"),
+        SOAP,
+        &read("fleet-dump-discover-req.xml"),
+    );
+    assert_eq!(status, 200, "{body}");
+    let discovered = Envelope::<DiscoverResponse>::from_xml(body.as_bytes()).unwrap();
+    assert_eq!(discovered.body.enrollment_version.as_deref(), Some("4.0"));
+    let (status, body) = post(
+        &format!("{base}/EnrollmentServer/Policy.svc"),
+        SOAP,
+        &read("fleet-dump-getpolicies-req.xml"),
+    );
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(
+        &format!("{base}/EnrollmentServer/Enrollment.svc"),
+        SOAP,
+        &read("fleet-dump-rst-req.xml"),
+    );
+    assert_eq!(status, 200, "{body}");
+    let rstrc =
+        Envelope::<RequestSecurityTokenResponseCollection>::from_xml(body.as_bytes()).unwrap();
+    let doc = ProvisioningDoc::from_xml(rstrc.body.provisioning_document().unwrap()).unwrap();
+    let app = doc.application_w7().unwrap().unwrap();
+    let appsrv = app.server_auth.unwrap();
+    let (name, secret) = (
+        appsrv.name.unwrap(),
+        appsrv.secret.unwrap().expose().clone(),
+    );
+    assert_eq!(name, "B5B954E81FBCB94EB79BD08BE625F4EE");
+    let mut nonce = B64.decode(appsrv.data.unwrap()).unwrap();
+
+    // The captured sessions, with credentials added and the target set to this server.
+    for (file, expect_commands) in [
+        ("fleet-dump-syncml-s1-client.xml", 3),
+        ("fleet-dump-syncml-s2-client-unenroll.xml", 4),
+    ] {
+        let mut msg = SyncMl::from_xml(read(file).as_bytes()).unwrap();
+        msg.hdr.cred = Some(auth::md5_cred(&name, &secret, &nonce));
+        msg.hdr.target.loc_uri.clone_from(&app.addr);
+        let (status, body) = post(&app.addr, SYNCML, &msg.to_xml().unwrap());
+        assert_eq!(status, 200, "{body}");
+        let reply = SyncMl::from_xml(body.as_bytes()).unwrap();
+        let hs = header_status(&reply);
+        assert_eq!(hs.code, StatusCode::AUTHENTICATION_ACCEPTED, "{file}");
+        nonce = next_nonce(hs);
+        let statuses = reply
+            .body
+            .commands
+            .iter()
+            .filter(|c| matches!(c, Command::Status(s) if !s.is_header_status()))
+            .count();
+        assert_eq!(statuses, expect_commands, "{file}: one status per command");
+    }
+    let (_, devices) = api_get(&format!("{base}/v1/windows/devices"), Some(&server.api_key));
+    assert_eq!(devices[0]["device_id"], "B5B954E81FBCB94EB79BD08BE625F4EE");
+    assert_eq!(devices[0]["device_name"], "DESKTOP-28FGAI6");
+    assert_eq!(devices[0]["nodes"]["./DevInfo/Man"], "VMware, Inc.");
+    assert_eq!(devices[0]["status"], "unenrolled");
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }
