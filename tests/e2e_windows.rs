@@ -68,13 +68,14 @@ fn example_binary() -> PathBuf {
 }
 
 fn start(data_dir: &Path) -> Server {
-    start_with(data_dir, USER, PASSWORD)
+    start_with(data_dir, USER, PASSWORD, &[])
 }
 
-fn start_with(data_dir: &Path, user: &str, password: &str) -> Server {
+fn start_with(data_dir: &Path, user: &str, password: &str, extra: &[&str]) -> Server {
     let mut child = Process::new(example_binary())
         .args(["--listen", "127.0.0.1:0", "--username", user])
         .args(["--password", password])
+        .args(extra)
         .arg("--data-dir")
         .arg(data_dir)
         .stdout(Stdio::piped())
@@ -883,7 +884,7 @@ fn real_windows_messages_from_the_corpus() {
     let files = PathBuf::from(corpus).join("files");
     let read = |name: &str| std::fs::read_to_string(files.join(name)).unwrap();
     let data = temp_dir("corpus");
-    let server = start_with(&data, "demio", "demo");
+    let server = start_with(&data, "demio", "demo", &[]);
     let base = server.base.clone();
 
     let (status, body) = post(
@@ -945,6 +946,72 @@ fn real_windows_messages_from_the_corpus() {
     assert_eq!(devices[0]["device_name"], "DESKTOP-28FGAI6");
     assert_eq!(devices[0]["nodes"]["./DevInfo/Man"], "VMware, Inc.");
     assert_eq!(devices[0]["status"], "unenrolled");
+    drop(server);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `--public-url` is what devices are told: every URL in discovery and the provisioning document
+/// uses it (an https one needs no opt-in to plain HTTP).
+#[test]
+fn public_url_goes_into_every_url() {
+    let data = temp_dir("public");
+    let public = "https://mdm.example.test";
+    let server = start_with(
+        &data,
+        USER,
+        PASSWORD,
+        &["--public-url", "https://mdm.example.test/"],
+    );
+    let base = server.base.clone();
+    let (status, body) = post(
+        &format!("{base}/EnrollmentServer/Discovery.svc"),
+        SOAP,
+        &discover_request(&base),
+    );
+    assert_eq!(status, 200, "{body}");
+    let discovered = Envelope::<DiscoverResponse>::from_xml(body.as_bytes()).unwrap();
+    assert_eq!(
+        discovered.body.enrollment_service_url,
+        format!("{public}/EnrollmentServer/Enrollment.svc")
+    );
+    assert_eq!(
+        discovered.body.enrollment_policy_service_url.as_deref(),
+        Some(format!("{public}/EnrollmentServer/Policy.svc").as_str())
+    );
+    let work = data.join("device");
+    std::fs::create_dir_all(&work).unwrap();
+    openssl(
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            "device.key",
+            "-subj",
+            "/CN=E2E-PC",
+            "-outform",
+            "DER",
+            "-out",
+            "device.csr",
+        ],
+        &work,
+    );
+    let csr = B64.encode(std::fs::read(work.join("device.csr")).unwrap());
+    let (status, body) = post(
+        &format!("{base}/EnrollmentServer/Enrollment.svc"),
+        SOAP,
+        &enroll_request(&base, PASSWORD, &csr),
+    );
+    assert_eq!(status, 200, "{body}");
+    let rstrc =
+        Envelope::<RequestSecurityTokenResponseCollection>::from_xml(body.as_bytes()).unwrap();
+    let doc = ProvisioningDoc::from_xml(rstrc.body.provisioning_document().unwrap()).unwrap();
+    assert_eq!(
+        doc.application_w7().unwrap().unwrap().addr,
+        format!("{public}/ManagementServer/MDM.svc")
+    );
     drop(server);
     let _ = std::fs::remove_dir_all(&data);
 }
