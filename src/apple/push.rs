@@ -495,7 +495,7 @@ impl PushRequest {
 ///
 /// An open set: reasons mdmkit does not know are kept as text (read them with
 /// [`as_str`](Self::as_str)); a future mdmkit may give them a named variant, so do not rely on
-/// the catch-all. The status each reason comes with is in brackets.
+/// the catch-all. The status each reason comes with is in parentheses.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Reason {
