@@ -1,0 +1,294 @@
+//! An Apple MDM server on loopback, built on mdmkit: enrollment profiles, check-in, the command
+//! queue, a JSON API, embedded SQLite storage. Nothing else to install.
+//!
+//! ```text
+//! cargo run --example apple_mdm_server -- [--listen 127.0.0.1:8080] [--data-dir ./mdmkit-data]
+//!     [--public-url URL] [--enable-user-auth] [--push-cert PEM --push-key PEM]
+//! ```
+//!
+//! First start creates, in the data directory, a device CA, a profile-signing identity, an API
+//! key (printed once, kept in `api-key`) and the database, then prints the URLs:
+//!
+//! * `GET  /mdm/enroll`: a signed enrollment profile with a fresh device identity (PKCS#12).
+//! * `PUT  /mdm/checkin`, `PUT /mdm/connect`: the device endpoints. Every request must carry an
+//!   `Mdm-Signature` by the identity this server issued and bound to the device.
+//! * `POST /v1/commands`, `GET /v1/commands/{uuid}`, `GET /v1/devices`, `POST /v1/push/{id}`:
+//!   the JSON API, with `Authorization: Bearer <API key>`.
+//!
+//! The server speaks plain HTTP. Real devices need HTTPS: put a TLS-terminating proxy in front
+//! and pass its address as `--public-url`.
+
+mod api;
+mod db;
+mod ddm;
+mod device;
+mod pki;
+mod push;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+
+/// The error type of setup code and storage.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The largest request body accepted on any route: 1 MiB (a command report with a long
+/// application list is a few hundred KiB). Larger bodies get 413.
+const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Shared state of the handlers.
+pub struct App {
+    db: Mutex<db::Db>,
+    pki: pki::Pki,
+    api_key: String,
+    topic: String,
+    public_url: String,
+    user_auth: bool,
+    push_configured: bool,
+}
+
+impl App {
+    /// The database, or a 500 if a handler panicked while holding it.
+    fn db(&self) -> Result<MutexGuard<'_, db::Db>, HttpError> {
+        self.db
+            .lock()
+            .map_err(|_| HttpError::internal("database lock poisoned"))
+    }
+}
+
+/// An error answer: the status and a message (logged, and sent as the body).
+#[derive(Debug)]
+pub struct HttpError {
+    status: StatusCode,
+    message: String,
+}
+
+impl HttpError {
+    fn new(status: StatusCode, message: impl Into<String>) -> Self {
+        HttpError {
+            status,
+            message: message.into(),
+        }
+    }
+    fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, message)
+    }
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, message)
+    }
+    fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, message)
+    }
+}
+
+impl From<BoxError> for HttpError {
+    fn from(e: BoxError) -> Self {
+        HttpError::internal(e.to_string())
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Response {
+        eprintln!("{} {}", self.status.as_u16(), self.message);
+        let body = serde_json::json!({ "error": self.message });
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// Writes a secret file readable by its owner only.
+pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(bytes)
+}
+
+struct Config {
+    listen: String,
+    data_dir: PathBuf,
+    public_url: Option<String>,
+    enable_user_auth: bool,
+    push_cert: Option<PathBuf>,
+    push_key: Option<PathBuf>,
+}
+
+const USAGE: &str = "usage: apple_mdm_server [--listen ADDR] [--data-dir DIR] [--public-url URL] \
+[--enable-user-auth] [--push-cert PEM --push-key PEM]
+  --listen ADDR       address to listen on (default 127.0.0.1:8080; port 0 picks one)
+  --data-dir DIR      database, CA and keys (default ./mdmkit-data)
+  --public-url URL    https:// base URL written in profiles (default https://ADDR)
+  --enable-user-auth  accept UserAuthenticate (default: declined with 410)
+  --push-cert/--push-key  APNs MDM push certificate and key (PEM); the topic is its UID";
+
+fn parse_args() -> Result<Config, String> {
+    let mut c = Config {
+        listen: "127.0.0.1:8080".into(),
+        data_dir: PathBuf::from("./mdmkit-data"),
+        public_url: None,
+        enable_user_auth: false,
+        push_cert: None,
+        push_key: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        match a.as_str() {
+            "--listen" => c.listen = value("--listen")?,
+            "--data-dir" => c.data_dir = value("--data-dir")?.into(),
+            "--public-url" => c.public_url = Some(value("--public-url")?),
+            "--enable-user-auth" => c.enable_user_auth = true,
+            "--push-cert" => c.push_cert = Some(value("--push-cert")?.into()),
+            "--push-key" => c.push_key = Some(value("--push-key")?.into()),
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    if c.push_cert.is_some() != c.push_key.is_some() {
+        return Err("--push-cert and --push-key go together".into());
+    }
+    Ok(c)
+}
+
+/// The topic of the APNs certificate: the `UID` of its subject.
+fn push_topic(cert: &Path, key: &Path) -> Result<String, BoxError> {
+    let pem = std::fs::read(cert).map_err(|e| format!("{}: {e}", cert.display()))?;
+    let x509 = openssl::x509::X509::from_pem(&pem).map_err(|e| format!("{}: {e}", cert.display()))?;
+    let key_pem = std::fs::read(key).map_err(|e| format!("{}: {e}", key.display()))?;
+    let pkey = openssl::pkey::PKey::private_key_from_pem(&key_pem)
+        .map_err(|e| format!("{}: {e}", key.display()))?;
+    if !x509.public_key()?.public_eq(&pkey) {
+        return Err("--push-key does not match --push-cert".into());
+    }
+    let uid = x509
+        .subject_name()
+        .entries_by_nid(openssl::nid::Nid::USERID)
+        .next()
+        .ok_or("the push certificate's subject has no UID (the topic)")?;
+    Ok(uid.data().to_string()?)
+}
+
+async fn run(config: Config) -> Result<(), BoxError> {
+    std::fs::create_dir_all(&config.data_dir)
+        .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
+    let (pki, created) = pki::Pki::load_or_create(&config.data_dir)?;
+    let db = db::Db::open(&config.data_dir)?;
+    let key_path = config.data_dir.join("api-key");
+    let api_key = if key_path.exists() {
+        std::fs::read_to_string(&key_path)?.trim().to_owned()
+    } else {
+        let key = pki::random_hex(32)?;
+        write_private(&key_path, key.as_bytes())?;
+        println!("API key (kept in {}): {key}", key_path.display());
+        key
+    };
+    if api_key.is_empty() {
+        return Err(format!("{} is empty", key_path.display()).into());
+    }
+    let (topic, push_configured) = match (&config.push_cert, &config.push_key) {
+        (Some(c), Some(k)) => (push_topic(c, k)?, true),
+        _ => {
+            let topic = match db.setting("topic")? {
+                Some(t) => t,
+                None => {
+                    let t = format!("com.apple.mgmt.External.{}", pki::new_uuid()?.to_lowercase());
+                    db.set_setting("topic", &t)?;
+                    t
+                }
+            };
+            (topic, false)
+        }
+    };
+    if created {
+        println!("created the device CA and the profile signer in {}", config.data_dir.display());
+    }
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .map_err(|e| format!("{}: {e}", config.listen))?;
+    let addr: SocketAddr = listener.local_addr()?;
+    // Apple requires https:// server URLs in the profile. This server speaks plain HTTP:
+    // in front of real devices, a TLS-terminating proxy serves `--public-url`.
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("https://{addr}"))
+        .trim_end_matches('/')
+        .to_owned();
+    if !public_url.starts_with("https://") {
+        return Err(format!("--public-url {public_url:?}: Apple devices require an https:// URL").into());
+    }
+    let app = Arc::new(App {
+        db: Mutex::new(db),
+        pki,
+        api_key,
+        topic,
+        public_url: public_url.clone(),
+        user_auth: config.enable_user_auth,
+        push_configured,
+    });
+    let router = Router::new()
+        .route("/mdm/enroll", get(device::enroll))
+        .route("/mdm/checkin", put(device::checkin))
+        .route("/mdm/connect", put(device::connect))
+        .route("/v1/commands", post(api::post_commands))
+        .route("/v1/commands/{uuid}", get(api::get_command))
+        .route("/v1/devices", get(api::get_devices))
+        .route("/v1/push/{id}", post(api::push))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(app.clone());
+    println!("topic: {}", app.topic);
+    println!("enrollment profile: {public_url}/mdm/enroll");
+    println!("check-in: {public_url}/mdm/checkin, server: {public_url}/mdm/connect");
+    println!("API: {public_url}/v1/ (Authorization: Bearer <API key>)");
+    if config.public_url.is_none() {
+        println!(
+            "note: this server speaks plain HTTP on {addr}; real devices need HTTPS: put a TLS proxy \
+             in front and pass its address as --public-url"
+        );
+    }
+    println!("listening on http://{addr}");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let config = match parse_args() {
+        Ok(c) => c,
+        Err(e) => {
+            if !e.is_empty() {
+                eprintln!("error: {e}");
+            }
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(config)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
