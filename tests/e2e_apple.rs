@@ -46,7 +46,10 @@ fn start(tag: &str, extra: &[&str]) -> Env {
     let dir = TempDir::new(tag);
     let server = Server::start(dir.path(), extra);
     let http = Http::new(&server.url);
-    let key = server.api_key.clone().expect("first start prints the API key");
+    let key = server
+        .api_key
+        .clone()
+        .expect("first start prints the API key");
     Env {
         server,
         http,
@@ -63,7 +66,12 @@ impl Env {
     }
     fn api_get(&self, path: &str) -> Json {
         let a = self.http.get(path, Some(&self.key)).unwrap();
-        assert_eq!(a.status, 200, "{path}: {}", String::from_utf8_lossy(&a.body));
+        assert_eq!(
+            a.status,
+            200,
+            "{path}: {}",
+            String::from_utf8_lossy(&a.body)
+        );
         serde_json::from_slice(&a.body).unwrap()
     }
     fn enqueue(&self, udid: &str, command: Json) -> String {
@@ -115,7 +123,11 @@ fn enroll_checkin_command_result() {
         })
         .unwrap();
     let ca = Certificate::from_der(&root).unwrap();
-    assert_ne!(verified.signer(), &ca, "the CA signs the signer, not the profile");
+    assert_ne!(
+        verified.signer(),
+        &ca,
+        "the CA signs the signer, not the profile"
+    );
     let dir = TempDir::new("flow-openssl");
     let (p, ca_pem, out) = (
         dir.path().join("enroll.mobileconfig"),
@@ -183,9 +195,12 @@ fn enroll_checkin_command_result() {
 
     let uuid = env.enqueue("E2E-FLOW-1", device_info());
     assert_eq!(env.target(&uuid)["status"], "queued");
-    let cmd = command_of(&dev.report(&env.http, &dev.new_report(Status::Idle, None)).unwrap())
-        .unwrap()
-        .unwrap();
+    let cmd = command_of(
+        &dev.report(&env.http, &dev.new_report(Status::Idle, None))
+            .unwrap(),
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(cmd.command_uuid, uuid);
     let AnyRequest::DeviceInformation(di) = &cmd.request else {
         panic!("{cmd:?}")
@@ -203,7 +218,9 @@ fn enroll_checkin_command_result() {
     assert_eq!(qr["udid"], "E2E-FLOW-1", "{t}");
     assert_eq!(qr["device_name"], "Simulated E2E-FLOW-1", "{t}");
     // Never delivered again.
-    let idle = dev.report(&env.http, &dev.new_report(Status::Idle, None)).unwrap();
+    let idle = dev
+        .report(&env.http, &dev.new_report(Status::Idle, None))
+        .unwrap();
     assert!(command_of(&idle).unwrap().is_none());
     env.alive();
 }
@@ -217,7 +234,10 @@ fn not_now_and_lost_answers() {
         "E2E-NOTNOW",
         json!({ "RequestType": "ProfileList", "ManagedOnly": true }),
     );
-    let idle = || dev.report(&env.http, &dev.new_report(Status::Idle, None)).unwrap();
+    let idle = || {
+        dev.report(&env.http, &dev.new_report(Status::Idle, None))
+            .unwrap()
+    };
     let first = command_of(&idle()).unwrap().unwrap();
     assert_eq!(first.command_uuid, a);
     // NotNow: the next answer skips `a` and gives `b`.
@@ -229,7 +249,10 @@ fn not_now_and_lost_answers() {
     assert_eq!(second.request_type(), "ProfileList");
     assert_eq!(env.target(&a)["status"], "queued");
     let done = dev.report(&env.http, &dev.acknowledge(&second)).unwrap();
-    assert!(command_of(&done).unwrap().is_none(), "a NotNow command waits for Idle");
+    assert!(
+        command_of(&done).unwrap().is_none(),
+        "a NotNow command waits for Idle"
+    );
     // The device can work again: Idle gets `a` once more.
     let again = command_of(&idle()).unwrap().unwrap();
     assert_eq!(again.command_uuid, a);
@@ -253,8 +276,15 @@ fn not_now_and_lost_answers() {
     assert_eq!(cmd.command_uuid, c);
     let mut err = dev.new_report(Status::Error, Some(&c));
     err.error_chain
-        .push(mdmkit::apple::report::ErrorChainItem::new(12021, "MCMDMErrorDomain"));
-    assert!(command_of(&dev.report(&env.http, &err).unwrap()).unwrap().is_none());
+        .push(mdmkit::apple::report::ErrorChainItem::new(
+            12021,
+            "MCMDMErrorDomain",
+        ));
+    assert!(
+        command_of(&dev.report(&env.http, &err).unwrap())
+            .unwrap()
+            .is_none()
+    );
     let t = env.target(&c);
     assert_eq!(t["status"], "error");
     assert_eq!(t["result"]["error_chain"][0]["error_code"], 12021, "{t}");
@@ -288,7 +318,9 @@ fn checkin_messages() {
     };
     assert_eq!(token_of(dev.checkin(&env.http, &get).unwrap()), None);
     let mut set = SetBootstrapToken::new();
-    set.bootstrap_token = Some(mdmkit::Sensitive::new(Bytes::from_static(b"bootstrap secret")));
+    set.bootstrap_token = Some(mdmkit::Sensitive::new(Bytes::from_static(
+        b"bootstrap secret",
+    )));
     set.unknown_keys = with_udid(Dictionary::new());
     let set = CheckinMessage::SetBootstrapToken(set);
     assert_eq!(dev.checkin(&env.http, &set).unwrap().status, 200);
@@ -296,7 +328,10 @@ fn checkin_messages() {
         token_of(dev.checkin(&env.http, &get).unwrap()).as_deref(),
         Some(&b"bootstrap secret"[..])
     );
-    assert_eq!(env.api_get("/v1/devices")["devices"][0]["bootstrap_token"], true);
+    assert_eq!(
+        env.api_get("/v1/devices")["devices"][0]["bootstrap_token"],
+        true
+    );
 
     // Declarative management: an empty declaration set.
     let mut dm = DeclarativeManagement::new("tokens");
@@ -307,7 +342,12 @@ fn checkin_messages() {
     assert_eq!(a.status, 200);
     let tokens: Json = serde_json::from_slice(&a.body).unwrap();
     assert!(tokens["SyncTokens"]["DeclarationsToken"].is_string());
-    assert!(tokens["SyncTokens"]["Timestamp"].as_str().unwrap().ends_with('Z'));
+    assert!(
+        tokens["SyncTokens"]["Timestamp"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
     let mut dm = DeclarativeManagement::new("declaration-items");
     dm.udid = Some("E2E-CHECKIN".into());
     let a = dev
@@ -315,7 +355,10 @@ fn checkin_messages() {
         .unwrap();
     let items: Json = serde_json::from_slice(&a.body).unwrap();
     assert_eq!(items["Declarations"]["Configurations"], json!([]));
-    assert_eq!(items["DeclarationsToken"], tokens["SyncTokens"]["DeclarationsToken"]);
+    assert_eq!(
+        items["DeclarationsToken"],
+        tokens["SyncTokens"]["DeclarationsToken"]
+    );
 
     // CheckOut: the device is no longer enrolled, its record stays.
     let mut out = CheckOut::new(dev.topic.clone());
@@ -344,7 +387,10 @@ fn user_authenticate_when_enabled() {
     assert_eq!(a.status, 200);
     let v = Value::from_xml(&a.body).unwrap();
     assert_eq!(
-        v.as_dictionary().unwrap().get("DigestChallenge").and_then(Value::as_str),
+        v.as_dictionary()
+            .unwrap()
+            .get("DigestChallenge")
+            .and_then(Value::as_str),
         Some("")
     );
 }
@@ -372,8 +418,10 @@ fn foreign_identity() -> Signer {
         b.set_subject_name(&name(subject)).unwrap();
         b.set_issuer_name(&name(issuer)).unwrap();
         b.set_pubkey(key).unwrap();
-        b.set_not_before(&Asn1Time::days_from_now(0).unwrap()).unwrap();
-        b.set_not_after(&Asn1Time::days_from_now(30).unwrap()).unwrap();
+        b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+            .unwrap();
+        b.set_not_after(&Asn1Time::days_from_now(30).unwrap())
+            .unwrap();
         b.sign(signing, MessageDigest::sha256()).unwrap();
         b.build()
     };
@@ -481,15 +529,30 @@ fn api_needs_the_key_and_valid_commands() {
     assert_eq!(a.status, 400);
     assert!(String::from_utf8_lossy(&a.body).contains("unknown RequestType"));
     // A known key with the wrong type: the decoder's path in the message.
-    let a = post(json!({ "targets": ["E2E-API"], "command": { "RequestType": "DeviceInformation", "Queries": "all" } }));
+    let a = post(
+        json!({ "targets": ["E2E-API"], "command": { "RequestType": "DeviceInformation", "Queries": "all" } }),
+    );
     assert_eq!(a.status, 400);
-    assert!(String::from_utf8_lossy(&a.body).contains("Queries"), "{}", String::from_utf8_lossy(&a.body));
-    assert_eq!(post(json!({ "targets": [], "command": device_info() })).status, 400);
+    assert!(
+        String::from_utf8_lossy(&a.body).contains("Queries"),
+        "{}",
+        String::from_utf8_lossy(&a.body)
+    );
+    assert_eq!(
+        post(json!({ "targets": [], "command": device_info() })).status,
+        400
+    );
     assert_eq!(post(json!({ "targets": ["E2E-API"] })).status, 400);
-    assert_eq!(post(json!({ "targets": ["NOBODY"], "command": device_info() })).status, 404);
+    assert_eq!(
+        post(json!({ "targets": ["NOBODY"], "command": device_info() })).status,
+        404
+    );
     assert_eq!(
         env.http
-            .get("/v1/commands/00000000-0000-0000-0000-000000000000", Some(&env.key))
+            .get(
+                "/v1/commands/00000000-0000-0000-0000-000000000000",
+                Some(&env.key)
+            )
             .unwrap()
             .status,
         404
@@ -516,7 +579,10 @@ fn minimal(k: &'static KeyInfo) -> Value {
 
 fn required_keys(keys: &'static [KeyInfo]) -> Dictionary {
     let mut d = Dictionary::new();
-    for k in keys.iter().filter(|k| k.required && !k.key.starts_with("ANY")) {
+    for k in keys
+        .iter()
+        .filter(|k| k.required && !k.key.starts_with("ANY"))
+    {
         d.insert(k.key, minimal(k));
     }
     d
@@ -532,15 +598,23 @@ fn every_request_type_goes_through_the_api_to_the_device() {
         command.insert("RequestType", info.request_type);
         let json = serde_json::to_value(Value::Dictionary(command)).unwrap();
         let uuid = env.enqueue("E2E-ALL", json);
-        let cmd = command_of(&dev.report(&env.http, &dev.new_report(Status::Idle, None)).unwrap())
-            .unwrap()
-            .unwrap();
+        let cmd = command_of(
+            &dev.report(&env.http, &dev.new_report(Status::Idle, None))
+                .unwrap(),
+        )
+        .unwrap()
+        .unwrap();
         assert_eq!(cmd.command_uuid, uuid);
         assert_eq!(cmd.request_type(), info.request_type);
         assert!(!matches!(cmd.request, AnyRequest::Unknown(_)));
         let done = dev.report(&env.http, &dev.acknowledge(&cmd)).unwrap();
         assert!(command_of(&done).unwrap().is_none());
-        assert_eq!(env.target(&uuid)["status"], "acknowledged", "{}", info.request_type);
+        assert_eq!(
+            env.target(&uuid)["status"],
+            "acknowledged",
+            "{}",
+            info.request_type
+        );
     }
 }
 
@@ -558,9 +632,21 @@ fn hostile_bodies_get_4xx_and_the_server_stays_up() {
 <plist version="1.0"><dict><key>Status</key><string>&b;</string><key>UDID</key><string>E2E-HOSTILE</string></dict></plist>"#;
     let not_plist = b"\x00\x01\x02 not a plist".to_vec();
     for (path, ct, body) in [
-        (&dev.connect_path, CONTENT_TYPE_PLIST, deep.as_bytes().to_vec()),
-        (&dev.connect_path, CONTENT_TYPE_PLIST, entity.as_bytes().to_vec()),
-        (&dev.checkin_path, CONTENT_TYPE_CHECKIN, entity.as_bytes().to_vec()),
+        (
+            &dev.connect_path,
+            CONTENT_TYPE_PLIST,
+            deep.as_bytes().to_vec(),
+        ),
+        (
+            &dev.connect_path,
+            CONTENT_TYPE_PLIST,
+            entity.as_bytes().to_vec(),
+        ),
+        (
+            &dev.checkin_path,
+            CONTENT_TYPE_CHECKIN,
+            entity.as_bytes().to_vec(),
+        ),
         (&dev.checkin_path, CONTENT_TYPE_CHECKIN, not_plist.clone()),
     ] {
         // Signed by the enrolled identity, so that the body reaches the decoder.
@@ -590,13 +676,25 @@ fn hostile_bodies_get_4xx_and_the_server_stays_up() {
     let deep_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
     let a = env
         .http
-        .put("/v1/commands", "application/json", None, deep_json.as_bytes())
+        .put(
+            "/v1/commands",
+            "application/json",
+            None,
+            deep_json.as_bytes(),
+        )
         .unwrap();
     assert_eq!(a.status, 405);
-    let body = format!("{{\"targets\":[\"E2E-HOSTILE\"],\"command\":{}}}", deep_json);
+    let body = format!(
+        "{{\"targets\":[\"E2E-HOSTILE\"],\"command\":{}}}",
+        deep_json
+    );
     let a = env
         .http
-        .post_json("/v1/commands", Some(&env.key), &serde_json::from_str::<Json>("null").unwrap())
+        .post_json(
+            "/v1/commands",
+            Some(&env.key),
+            &serde_json::from_str::<Json>("null").unwrap(),
+        )
         .unwrap();
     assert_eq!(a.status, 400);
     let raw = ureq::Agent::config_builder()
@@ -610,9 +708,12 @@ fn hostile_bodies_get_4xx_and_the_server_stays_up() {
     assert_eq!(raw.status().as_u16(), 400);
     // Everything still works.
     let uuid = env.enqueue("E2E-HOSTILE", device_info());
-    let cmd = command_of(&dev.report(&env.http, &dev.new_report(Status::Idle, None)).unwrap())
-        .unwrap()
-        .unwrap();
+    let cmd = command_of(
+        &dev.report(&env.http, &dev.new_report(Status::Idle, None))
+            .unwrap(),
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(cmd.command_uuid, uuid);
     env.alive();
 }

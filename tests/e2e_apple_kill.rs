@@ -83,7 +83,10 @@ fn sigkill_mid_load_loses_and_repeats_nothing() {
     let deadline = Instant::now() + Duration::from_secs(300);
     while read_journal(&journal_path).acked.len() < ACKED_BEFORE_KILL {
         assert!(Instant::now() < deadline, "the load run made no progress");
-        assert!(load.try_wait().unwrap().is_none(), "the load run ended early");
+        assert!(
+            load.try_wait().unwrap().is_none(),
+            "the load run ended early"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     assert!(server.is_running());
@@ -109,7 +112,10 @@ fn sigkill_mid_load_loses_and_repeats_nothing() {
 
     // Restart on the same data directory (port 0: a new port).
     let server = Server::start(data.path(), &[]);
-    assert!(server.api_key.is_none(), "the API key is kept, not printed again");
+    assert!(
+        server.api_key.is_none(),
+        "the API key is kept, not printed again"
+    );
     let http = Http::new(&server.url);
     let target = |uuid: &str| {
         let a = http
@@ -136,7 +142,8 @@ fn sigkill_mid_load_loses_and_repeats_nothing() {
         let p12 = base64::engine::general_purpose::STANDARD
             .decode(&d[4])
             .unwrap();
-        let dev = Device::from_identity(&d[0], &d[1], &d[2], &d[3], Bytes::from(p12), &d[5]).unwrap();
+        let dev =
+            Device::from_identity(&d[0], &d[1], &d[2], &d[3], Bytes::from(p12), &d[5]).unwrap();
         let mut answer = dev
             .report(&http, &dev.new_report(Status::Idle, None))
             .unwrap();
@@ -197,9 +204,12 @@ fn sigkill_mid_load_loses_and_repeats_nothing() {
         .as_str()
         .unwrap()
         .to_owned();
-    let cmd = command_of(&dev.report(&http, &dev.new_report(Status::Idle, None)).unwrap())
-        .unwrap()
-        .unwrap();
+    let cmd = command_of(
+        &dev.report(&http, &dev.new_report(Status::Idle, None))
+            .unwrap(),
+    )
+    .unwrap()
+    .unwrap();
     assert_eq!(cmd.command_uuid, uuid);
     let done = dev.report(&http, &dev.acknowledge(&cmd)).unwrap();
     assert!(command_of(&done).unwrap().is_none());

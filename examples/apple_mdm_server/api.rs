@@ -53,14 +53,14 @@ fn decode_command(command: serde_json::Value) -> Result<AnyRequest, HttpError> {
 
 /// `POST /v1/commands`: `{"targets": [id, …], "command": {"RequestType": …, …}}` → the
 /// command's UUID, queued for every target.
-pub async fn post_commands(
+pub(crate) async fn post_commands(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, HttpError> {
     authorize(&app, &headers)?;
-    let mut req: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| HttpError::bad_request(format!("body: {e}")))?;
+    let mut req: serde_json::Value =
+        serde_json::from_slice(&body).map_err(|e| HttpError::bad_request(format!("body: {e}")))?;
     let targets: Vec<String> = match req.get("targets").and_then(serde_json::Value::as_array) {
         Some(a) if !a.is_empty() && a.len() <= MAX_TARGETS => a
             .iter()
@@ -103,7 +103,7 @@ pub async fn post_commands(
 }
 
 /// `GET /v1/commands/{uuid}`: per-target status and the typed result.
-pub async fn get_command(
+pub(crate) async fn get_command(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Path(uuid): Path<String>,
@@ -122,7 +122,7 @@ pub async fn get_command(
 }
 
 /// `GET /v1/devices`.
-pub async fn get_devices(
+pub(crate) async fn get_devices(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
 ) -> Result<Response, HttpError> {
@@ -132,7 +132,7 @@ pub async fn get_devices(
 }
 
 /// `POST /v1/push/{id}`: the APNs request that wakes the device.
-pub async fn push(
+pub(crate) async fn push(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     Path(id): Path<String>,

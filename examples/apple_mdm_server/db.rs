@@ -87,20 +87,20 @@ CREATE TABLE IF NOT EXISTS reports (
 ";
 
 /// Seconds since the Unix epoch.
-pub fn now() -> i64 {
+pub(crate) fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 /// The database.
-pub struct Db {
+pub(crate) struct Db {
     conn: Connection,
 }
 
 /// A device as the API lists it.
 #[derive(serde::Serialize)]
-pub struct DeviceRow {
+pub(crate) struct DeviceRow {
     pub id: String,
     pub udid: Option<String>,
     pub enrollment_id: Option<String>,
@@ -115,7 +115,7 @@ pub struct DeviceRow {
 }
 
 /// What the push route needs.
-pub struct PushTarget {
+pub(crate) struct PushTarget {
     pub token: Vec<u8>,
     pub topic: String,
     pub push_magic: String,
@@ -123,7 +123,7 @@ pub struct PushTarget {
 
 /// One target of a command, for the API.
 #[derive(serde::Serialize)]
-pub struct TargetRow {
+pub(crate) struct TargetRow {
     pub device: String,
     pub status: String,
     pub deliveries: i64,
@@ -133,7 +133,7 @@ pub struct TargetRow {
 }
 
 /// The outcome of storing a report.
-pub enum ReportOutcome {
+pub(crate) enum ReportOutcome {
     /// The row moved to this final or queued status.
     Stored,
     /// The row was already final: a repeated report, ignored.
@@ -144,7 +144,7 @@ pub enum ReportOutcome {
 
 impl Db {
     /// Opens (creating) `dir/mdmkit.sqlite3` in WAL mode.
-    pub fn open(dir: &Path) -> Result<Db, BoxError> {
+    pub(crate) fn open(dir: &Path) -> Result<Db, BoxError> {
         let conn = Connection::open(dir.join("mdmkit.sqlite3"))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
@@ -155,15 +155,17 @@ impl Db {
     }
 
     /// A setting, or `None`.
-    pub fn setting(&self, key: &str) -> Result<Option<String>, BoxError> {
+    pub(crate) fn setting(&self, key: &str) -> Result<Option<String>, BoxError> {
         Ok(self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM settings WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
     /// Stores a setting.
-    pub fn set_setting(&self, key: &str, value: &str) -> Result<(), BoxError> {
+    pub(crate) fn set_setting(&self, key: &str, value: &str) -> Result<(), BoxError> {
         self.conn.execute(
             "INSERT INTO settings (key, value) VALUES (?1, ?2)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -173,7 +175,7 @@ impl Db {
     }
 
     /// Records an identity issued in an enrollment profile.
-    pub fn record_identity(&self, fingerprint: &str, serial: &str) -> Result<(), BoxError> {
+    pub(crate) fn record_identity(&self, fingerprint: &str, serial: &str) -> Result<(), BoxError> {
         self.conn.execute(
             "INSERT INTO identities (fingerprint, serial, issued_at) VALUES (?1, ?2, ?3)",
             params![fingerprint, serial, now()],
@@ -183,7 +185,7 @@ impl Db {
 
     /// Binds an issued identity to a device on `Authenticate`. Fails (returns `false`) when the
     /// identity was not issued here or is already bound to another device.
-    pub fn authenticate(
+    pub(crate) fn authenticate(
         &mut self,
         device_id: &str,
         udid: Option<&str>,
@@ -222,14 +224,22 @@ impl Db {
                 authenticate = excluded.authenticate, enrolled = 0,
                 push_token = NULL, push_magic = NULL, unlock_token = NULL,
                 last_seen = excluded.last_seen",
-            params![device_id, udid, enrollment_id, fingerprint, topic, message_json, t],
+            params![
+                device_id,
+                udid,
+                enrollment_id,
+                fingerprint,
+                topic,
+                message_json,
+                t
+            ],
         )?;
         tx.commit()?;
         Ok(true)
     }
 
     /// The identity fingerprint bound to `device_id`, and updates `last_seen`.
-    pub fn device_fingerprint(&self, device_id: &str) -> Result<Option<String>, BoxError> {
+    pub(crate) fn device_fingerprint(&self, device_id: &str) -> Result<Option<String>, BoxError> {
         let fp: Option<String> = self
             .conn
             .query_row(
@@ -248,7 +258,7 @@ impl Db {
     }
 
     /// Stores a `TokenUpdate`.
-    pub fn token_update(
+    pub(crate) fn token_update(
         &self,
         device_id: &str,
         topic: &str,
@@ -266,7 +276,7 @@ impl Db {
     }
 
     /// Marks a device checked out (the record and its history are kept).
-    pub fn check_out(&self, device_id: &str) -> Result<(), BoxError> {
+    pub(crate) fn check_out(&self, device_id: &str) -> Result<(), BoxError> {
         self.conn.execute(
             "UPDATE devices SET enrolled = 0, last_seen = ?2 WHERE id = ?1",
             params![device_id, now()],
@@ -275,7 +285,11 @@ impl Db {
     }
 
     /// Stores (or, with `None`, clears) the bootstrap token.
-    pub fn set_bootstrap_token(&self, device_id: &str, token: Option<&[u8]>) -> Result<(), BoxError> {
+    pub(crate) fn set_bootstrap_token(
+        &self,
+        device_id: &str,
+        token: Option<&[u8]>,
+    ) -> Result<(), BoxError> {
         self.conn.execute(
             "UPDATE devices SET bootstrap_token = ?2 WHERE id = ?1",
             params![device_id, token],
@@ -284,7 +298,7 @@ impl Db {
     }
 
     /// The stored bootstrap token.
-    pub fn bootstrap_token(&self, device_id: &str) -> Result<Option<Vec<u8>>, BoxError> {
+    pub(crate) fn bootstrap_token(&self, device_id: &str) -> Result<Option<Vec<u8>>, BoxError> {
         Ok(self
             .conn
             .query_row(
@@ -297,7 +311,12 @@ impl Db {
     }
 
     /// Appends to the check-in log.
-    pub fn log_checkin(&self, device_id: Option<&str>, message_type: &str, body: &[u8]) -> Result<(), BoxError> {
+    pub(crate) fn log_checkin(
+        &self,
+        device_id: Option<&str>,
+        message_type: &str,
+        body: &[u8],
+    ) -> Result<(), BoxError> {
         self.conn.execute(
             "INSERT INTO checkins (device_id, message_type, at, body) VALUES (?1, ?2, ?3, ?4)",
             params![device_id, message_type, now(), body],
@@ -306,9 +325,11 @@ impl Db {
     }
 
     /// Whether every target exists.
-    pub fn unknown_devices(&self, targets: &[String]) -> Result<Vec<String>, BoxError> {
+    pub(crate) fn unknown_devices(&self, targets: &[String]) -> Result<Vec<String>, BoxError> {
         let mut missing = Vec::new();
-        let mut st = self.conn.prepare_cached("SELECT 1 FROM devices WHERE id = ?1")?;
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT 1 FROM devices WHERE id = ?1")?;
         for t in targets {
             if !st.exists([t])? {
                 missing.push(t.clone());
@@ -318,7 +339,7 @@ impl Db {
     }
 
     /// Stores a command and queues it for every target, in one transaction.
-    pub fn enqueue(
+    pub(crate) fn enqueue(
         &mut self,
         uuid: &str,
         request_type: &str,
@@ -344,7 +365,7 @@ impl Db {
 
     /// Stores a report about `command_uuid` and moves its row (see the module docs).
     /// `final_status` is `None` for `NotNow`.
-    pub fn store_report(
+    pub(crate) fn store_report(
         &mut self,
         device_id: &str,
         command_uuid: &str,
@@ -400,7 +421,11 @@ impl Db {
 
     /// The next command for `device_id` (see the module docs for `idle`), marked `sent`;
     /// its UUID and XML.
-    pub fn next_command(&mut self, device_id: &str, idle: bool) -> Result<Option<(String, Vec<u8>)>, BoxError> {
+    pub(crate) fn next_command(
+        &mut self,
+        device_id: &str,
+        idle: bool,
+    ) -> Result<Option<(String, Vec<u8>)>, BoxError> {
         let tx = self.conn.transaction()?;
         if idle {
             tx.execute(
@@ -430,7 +455,10 @@ impl Db {
     }
 
     /// A command's request type, creation time and targets.
-    pub fn command(&self, uuid: &str) -> Result<Option<(String, i64, Vec<TargetRow>)>, BoxError> {
+    pub(crate) fn command(
+        &self,
+        uuid: &str,
+    ) -> Result<Option<(String, i64, Vec<TargetRow>)>, BoxError> {
         let head: Option<(String, i64)> = self
             .conn
             .query_row(
@@ -461,7 +489,7 @@ impl Db {
     }
 
     /// Every device.
-    pub fn devices(&self) -> Result<Vec<DeviceRow>, BoxError> {
+    pub(crate) fn devices(&self) -> Result<Vec<DeviceRow>, BoxError> {
         let mut st = self.conn.prepare_cached(
             "SELECT d.id, d.udid, d.enrollment_id, d.topic, d.enrolled, d.push_token IS NOT NULL,
                     d.bootstrap_token IS NOT NULL, d.fingerprint, d.first_seen, d.last_seen,
@@ -487,7 +515,7 @@ impl Db {
     }
 
     /// Push token, topic and PushMagic of an enrolled device.
-    pub fn push_target(&self, device_id: &str) -> Result<Option<PushTarget>, BoxError> {
+    pub(crate) fn push_target(&self, device_id: &str) -> Result<Option<PushTarget>, BoxError> {
         let row: Option<(Option<Vec<u8>>, String, Option<String>)> = self
             .conn
             .query_row(

@@ -9,7 +9,7 @@ const EMPTY_TOKEN: &str = "mdmkit-example-empty";
 
 /// The HTTP status and body answering `msg`: `tokens` gets the sync tokens, `declaration-items`
 /// an empty manifest, `status` an empty 200; any other endpoint 404 (no declarations exist).
-pub fn respond(msg: &DeclarativeManagement) -> (u16, Vec<u8>) {
+pub(crate) fn respond(msg: &DeclarativeManagement) -> (u16, Vec<u8>) {
     match msg.endpoint.as_str() {
         "tokens" => {
             let timestamp = Date::from(std::time::SystemTime::now()).to_xml_string();

@@ -37,10 +37,12 @@ fn plist(body: Vec<u8>) -> Response {
 
 /// `GET /mdm/enroll`: a signed enrollment profile with a device identity issued for this
 /// download (recorded, so that `Authenticate` can bind it to the device).
-pub async fn enroll(State(app): State<Arc<App>>) -> Result<Response, HttpError> {
+pub(crate) async fn enroll(State(app): State<Arc<App>>) -> Result<Response, HttpError> {
     let identity = app.pki.issue_device_identity()?;
-    app.db()?.record_identity(&hex(&identity.fingerprint), &identity.serial)?;
-    let (p12_uuid, mdm_uuid, root_uuid, profile_uuid) = (new_uuid()?, new_uuid()?, new_uuid()?, new_uuid()?);
+    app.db()?
+        .record_identity(&hex(&identity.fingerprint), &identity.serial)?;
+    let (p12_uuid, mdm_uuid, root_uuid, profile_uuid) =
+        (new_uuid()?, new_uuid()?, new_uuid()?, new_uuid()?);
     let mut p12 = SecurityPkcs12::new(
         format!("{PROFILE_ID}.identity"),
         p12_uuid.clone(),
@@ -83,7 +85,10 @@ pub async fn enroll(State(app): State<Arc<App>>) -> Result<Response, HttpError> 
     Ok((
         [
             (header::CONTENT_TYPE, CONTENT_TYPE_PROFILE),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"enroll.mobileconfig\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"enroll.mobileconfig\"",
+            ),
         ],
         signed,
     )
@@ -127,7 +132,7 @@ fn required_id(id: Option<String>) -> Result<String, HttpError> {
 }
 
 /// `PUT /mdm/checkin`.
-pub async fn checkin(
+pub(crate) async fn checkin(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     body: Bytes,
@@ -218,7 +223,9 @@ pub async fn checkin(
             answer.bootstrap_token = db
                 .bootstrap_token(&id)?
                 .map(|t| Sensitive::new(Bytes::from(t)));
-            let xml = answer.to_xml().map_err(|e| HttpError::internal(e.to_string()))?;
+            let xml = answer
+                .to_xml()
+                .map_err(|e| HttpError::internal(e.to_string()))?;
             Ok(plist(xml))
         }
         CheckinMessage::DeclarativeManagement(d) => {
@@ -253,22 +260,23 @@ pub async fn checkin(
 /// The stored result of a report: its status, error chain, the typed response (for
 /// `Acknowledged`) and the body as sent.
 fn result_json(request_type: &str, report: &CommandReport) -> serde_json::Value {
-    let mut out = serde_json::json!({
+    let typed = (report.status == Status::Acknowledged).then(|| report.response_for(request_type));
+    let (response, response_error) = match typed {
+        Some(Ok(r)) => (serde_json::to_value(r).ok(), None),
+        Some(Err(e)) => (None, Some(e.to_string())),
+        None => (None, None),
+    };
+    serde_json::json!({
         "status": report.status.as_str(),
         "error_chain": report.error_chain,
         "body": report.body,
-    });
-    if report.status == Status::Acknowledged {
-        match report.response_for(request_type) {
-            Ok(typed) => out["response"] = serde_json::to_value(typed).unwrap_or_default(),
-            Err(e) => out["response_error"] = e.to_string().into(),
-        }
-    }
-    out
+        "response": response,
+        "response_error": response_error,
+    })
 }
 
 /// `PUT /mdm/connect`: stores the report, answers with the next command or an empty 200.
-pub async fn connect(
+pub(crate) async fn connect(
     State(app): State<Arc<App>>,
     headers: HeaderMap,
     body: Bytes,
@@ -276,7 +284,11 @@ pub async fn connect(
     let fingerprint = signer(&app, &headers, &body)?;
     let report = match Inbound::from_xml(&body) {
         Ok(Inbound::Report(r)) => r,
-        Ok(_) => return Err(HttpError::bad_request("a check-in message sent to the server URL")),
+        Ok(_) => {
+            return Err(HttpError::bad_request(
+                "a check-in message sent to the server URL",
+            ));
+        }
         Err(e) => return Err(HttpError::bad_request(format!("command report: {e}"))),
     };
     let id = required_id(report.device_id().map(str::to_owned))?;
@@ -300,13 +312,20 @@ pub async fn connect(
                 )));
             }
         };
-        let outcome = db.store_report(&id, uuid, report.status.as_str(), final_status, &body, |rt| {
-            result_json(rt, &report)
-        })?;
+        let outcome = db.store_report(
+            &id,
+            uuid,
+            report.status.as_str(),
+            final_status,
+            &body,
+            |rt| result_json(rt, &report),
+        )?;
         match outcome {
             crate::db::ReportOutcome::Stored => {}
             crate::db::ReportOutcome::AlreadyFinal => {
-                eprintln!("{id}: repeated report for {uuid}, already final; kept in the report log");
+                eprintln!(
+                    "{id}: repeated report for {uuid}, already final; kept in the report log"
+                );
             }
             crate::db::ReportOutcome::Unknown => {
                 eprintln!("{id}: report for unknown command {uuid}; kept in the report log");

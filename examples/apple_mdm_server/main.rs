@@ -37,14 +37,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 
 /// The error type of setup code and storage.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The largest request body accepted on any route: 1 MiB (a command report with a long
 /// application list is a few hundred KiB). Larger bodies get 413.
 const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Shared state of the handlers.
-pub struct App {
+pub(crate) struct App {
     db: Mutex<db::Db>,
     pki: pki::Pki,
     api_key: String,
@@ -65,7 +65,7 @@ impl App {
 
 /// An error answer: the status and a message (logged, and sent as the body).
 #[derive(Debug)]
-pub struct HttpError {
+pub(crate) struct HttpError {
     status: StatusCode,
     message: String,
 }
@@ -103,7 +103,7 @@ impl IntoResponse for HttpError {
 }
 
 /// Writes a secret file readable by its owner only.
-pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -164,7 +164,8 @@ fn parse_args() -> Result<Config, String> {
 /// The topic of the APNs certificate: the `UID` of its subject.
 fn push_topic(cert: &Path, key: &Path) -> Result<String, BoxError> {
     let pem = std::fs::read(cert).map_err(|e| format!("{}: {e}", cert.display()))?;
-    let x509 = openssl::x509::X509::from_pem(&pem).map_err(|e| format!("{}: {e}", cert.display()))?;
+    let x509 =
+        openssl::x509::X509::from_pem(&pem).map_err(|e| format!("{}: {e}", cert.display()))?;
     let key_pem = std::fs::read(key).map_err(|e| format!("{}: {e}", key.display()))?;
     let pkey = openssl::pkey::PKey::private_key_from_pem(&key_pem)
         .map_err(|e| format!("{}: {e}", key.display()))?;
@@ -202,7 +203,10 @@ async fn run(config: Config) -> Result<(), BoxError> {
             let topic = match db.setting("topic")? {
                 Some(t) => t,
                 None => {
-                    let t = format!("com.apple.mgmt.External.{}", pki::new_uuid()?.to_lowercase());
+                    let t = format!(
+                        "com.apple.mgmt.External.{}",
+                        pki::new_uuid()?.to_lowercase()
+                    );
                     db.set_setting("topic", &t)?;
                     t
                 }
@@ -211,7 +215,10 @@ async fn run(config: Config) -> Result<(), BoxError> {
         }
     };
     if created {
-        println!("created the device CA and the profile signer in {}", config.data_dir.display());
+        println!(
+            "created the device CA and the profile signer in {}",
+            config.data_dir.display()
+        );
     }
     let listener = tokio::net::TcpListener::bind(&config.listen)
         .await
@@ -226,7 +233,9 @@ async fn run(config: Config) -> Result<(), BoxError> {
         .trim_end_matches('/')
         .to_owned();
     if !public_url.starts_with("https://") {
-        return Err(format!("--public-url {public_url:?}: Apple devices require an https:// URL").into());
+        return Err(
+            format!("--public-url {public_url:?}: Apple devices require an https:// URL").into(),
+        );
     }
     let app = Arc::new(App {
         db: Mutex::new(db),
@@ -277,7 +286,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");

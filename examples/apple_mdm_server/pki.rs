@@ -27,7 +27,7 @@ const CA_DAYS: u32 = 3650;
 const DEVICE_DAYS: u32 = 730;
 
 /// The loaded PKI.
-pub struct Pki {
+pub(crate) struct Pki {
     ca_cert: X509,
     ca_key: PKey<Private>,
     /// The CA as mdmkit sees it (trust anchor of every `Mdm-Signature`).
@@ -37,7 +37,7 @@ pub struct Pki {
 }
 
 /// A freshly issued device identity.
-pub struct DeviceIdentity {
+pub(crate) struct DeviceIdentity {
     /// The PKCS#12 (key + certificate + CA), protected by `password`.
     pub pkcs12: Vec<u8>,
     /// Random password of the PKCS#12, carried in the profile's `Password` key.
@@ -49,23 +49,25 @@ pub struct DeviceIdentity {
 }
 
 /// `n` random bytes from OpenSSL's generator, lowercase hex.
-pub fn random_hex(n: usize) -> Result<String, BoxError> {
+pub(crate) fn random_hex(n: usize) -> Result<String, BoxError> {
     let mut b = vec![0u8; n];
     openssl::rand::rand_bytes(&mut b)?;
     Ok(hex(&b))
 }
 
 /// Lowercase hex of `bytes`.
-pub fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// A random (version 4) UUID, uppercase as Apple writes them.
-pub fn new_uuid() -> Result<String, BoxError> {
+pub(crate) fn new_uuid() -> Result<String, BoxError> {
     let mut b = [0u8; 16];
     openssl::rand::rand_bytes(&mut b)?;
     b[6] = (b[6] & 0x0f) | 0x40;
@@ -135,7 +137,8 @@ fn issue(
             b.append_extension(ExtendedKeyUsage::new().client_auth().build()?)?;
         }
     }
-    let ski = SubjectKeyIdentifier::new().build(&b.x509v3_context(issuer.map(|(c, _)| &**c), None))?;
+    let ski =
+        SubjectKeyIdentifier::new().build(&b.x509v3_context(issuer.map(|(c, _)| &**c), None))?;
     b.append_extension(ski)?;
     if issuer.is_some() {
         let aki = AuthorityKeyIdentifier::new()
@@ -148,26 +151,32 @@ fn issue(
 }
 
 fn read_pair(dir: &Path, name: &str) -> Result<Option<(X509, PKey<Private>)>, BoxError> {
-    let (cert, key) = (dir.join(format!("{name}.pem")), dir.join(format!("{name}.key")));
+    let (cert, key) = (
+        dir.join(format!("{name}.pem")),
+        dir.join(format!("{name}.key")),
+    );
     if !cert.exists() || !key.exists() {
         return Ok(None);
     }
-    let c = X509::from_pem(&std::fs::read(&cert)?)
-        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    let c =
+        X509::from_pem(&std::fs::read(&cert)?).map_err(|e| format!("{}: {e}", cert.display()))?;
     let k = PKey::private_key_from_pem(&std::fs::read(&key)?)
         .map_err(|e| format!("{}: {e}", key.display()))?;
     Ok(Some((c, k)))
 }
 
 fn write_pair(dir: &Path, name: &str, cert: &X509, key: &PKey<Private>) -> Result<(), BoxError> {
-    crate::write_private(&dir.join(format!("{name}.key")), &key.private_key_to_pem_pkcs8()?)?;
+    crate::write_private(
+        &dir.join(format!("{name}.key")),
+        &key.private_key_to_pem_pkcs8()?,
+    )?;
     std::fs::write(dir.join(format!("{name}.pem")), cert.to_pem()?)?;
     Ok(())
 }
 
 impl Pki {
     /// Loads the PKI from `dir`, creating what is missing. Returns whether anything was created.
-    pub fn load_or_create(dir: &Path) -> Result<(Pki, bool), BoxError> {
+    pub(crate) fn load_or_create(dir: &Path) -> Result<(Pki, bool), BoxError> {
         let mut created = false;
         let (ca_cert, ca_key) = match read_pair(dir, "ca")? {
             Some(p) => p,
@@ -197,8 +206,9 @@ impl Pki {
             }
         };
         let ca = Certificate::from_der(&ca_cert.to_der()?)?;
-        let profile_signer = Signer::from_der(&signer_cert.to_der()?, &signer_key.private_key_to_der()?)?
-            .with_chain(vec![ca.clone()]);
+        let profile_signer =
+            Signer::from_der(&signer_cert.to_der()?, &signer_key.private_key_to_der()?)?
+                .with_chain(vec![ca.clone()]);
         Ok((
             Pki {
                 ca_cert,
@@ -212,15 +222,22 @@ impl Pki {
 
     /// The policy every `Mdm-Signature` is verified under: chain to the CA at the current
     /// time; SHA-1 allowed because devices still sign with it.
-    pub fn device_policy(&self) -> Policy {
+    pub(crate) fn device_policy(&self) -> Policy {
         Policy::trust(TrustAnchors::new().with(self.ca.clone()), SystemTime::now()).allow_sha1(true)
     }
 
     /// Issues a device identity (EC P-256, client authentication) for one profile download.
-    pub fn issue_device_identity(&self) -> Result<DeviceIdentity, BoxError> {
+    pub(crate) fn issue_device_identity(&self) -> Result<DeviceIdentity, BoxError> {
         let key = ec_key()?;
         let cn = format!("mdmkit device {}", new_uuid()?);
-        let cert = issue(&cn, &key, Some((&self.ca_cert, &self.ca_key)), false, true, DEVICE_DAYS)?;
+        let cert = issue(
+            &cn,
+            &key,
+            Some((&self.ca_cert, &self.ca_key)),
+            false,
+            true,
+            DEVICE_DAYS,
+        )?;
         let password = random_hex(16)?;
         let mut ca_stack = openssl::stack::Stack::new()?;
         ca_stack.push(self.ca_cert.clone())?;

@@ -3,7 +3,7 @@
 
 /// An HTTP/2 request to APNs, as data.
 #[derive(serde::Serialize)]
-pub struct PushRequest {
+pub(crate) struct PushRequest {
     pub method: &'static str,
     pub path: String,
     pub headers: Vec<(&'static str, String)>,
@@ -12,7 +12,7 @@ pub struct PushRequest {
 
 /// The MDM push for a device: `POST /3/device/<hex token>` with the enrollment's topic,
 /// push type `mdm`, priority 10, and `{"mdm": PushMagic}` as the body.
-pub fn mdm_push_request(token: &[u8], topic: &str, push_magic: &str) -> PushRequest {
+pub(crate) fn mdm_push_request(token: &[u8], topic: &str, push_magic: &str) -> PushRequest {
     PushRequest {
         method: "POST",
         path: format!("/3/device/{}", crate::pki::hex(token)),

@@ -50,7 +50,9 @@ impl Http {
         }
     }
 
-    fn answer(resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> Result<Answer, DeviceError> {
+    fn answer(
+        resp: Result<ureq::http::Response<ureq::Body>, ureq::Error>,
+    ) -> Result<Answer, DeviceError> {
         let mut resp = resp?;
         let status = resp.status().as_u16();
         let body = resp
@@ -71,7 +73,12 @@ impl Http {
     }
 
     /// `POST path` with a JSON body and an optional bearer key.
-    pub fn post_json(&self, path: &str, bearer: Option<&str>, body: &serde_json::Value) -> Result<Answer, DeviceError> {
+    pub fn post_json(
+        &self,
+        path: &str,
+        bearer: Option<&str>,
+        body: &serde_json::Value,
+    ) -> Result<Answer, DeviceError> {
         let mut req = self
             .agent
             .post(format!("{}{path}", self.base))
@@ -83,7 +90,13 @@ impl Http {
     }
 
     /// `PUT path` with `body`, its content type, and an optional `Mdm-Signature`.
-    pub fn put(&self, path: &str, content_type: &str, signature: Option<&str>, body: &[u8]) -> Result<Answer, DeviceError> {
+    pub fn put(
+        &self,
+        path: &str,
+        content_type: &str,
+        signature: Option<&str>,
+        body: &[u8],
+    ) -> Result<Answer, DeviceError> {
         let mut req = self
             .agent
             .put(format!("{}{path}", self.base))
@@ -133,12 +146,21 @@ impl Device {
             .payload_content
             .iter()
             .find_map(|p| match p {
-                Payload::SecurityPkcs12(s) if s.payload_uuid == mdm.identity_certificate_uuid => Some(s.clone()),
+                Payload::SecurityPkcs12(s) if s.payload_uuid == mdm.identity_certificate_uuid => {
+                    Some(s.clone())
+                }
                 _ => None,
             })
             .ok_or("the profile has no PKCS#12 payload for the MDM identity")?;
-        let password = p12.password.as_ref().map(|p| p.expose().clone()).unwrap_or_default();
-        let checkin_url = mdm.check_in_url.clone().unwrap_or_else(|| mdm.server_url.clone());
+        let password = p12
+            .password
+            .as_ref()
+            .map(|p| p.expose().clone())
+            .unwrap_or_default();
+        let checkin_url = mdm
+            .check_in_url
+            .clone()
+            .unwrap_or_else(|| mdm.server_url.clone());
         Device::from_identity(
             udid,
             &mdm.topic,
@@ -189,13 +211,23 @@ impl Device {
     /// PUTs a check-in message, signed.
     pub fn checkin(&self, http: &Http, msg: &CheckinMessage) -> Result<Answer, DeviceError> {
         let body = msg.to_xml()?;
-        http.put(&self.checkin_path, CONTENT_TYPE_CHECKIN, Some(&self.sign(&body)?), &body)
+        http.put(
+            &self.checkin_path,
+            CONTENT_TYPE_CHECKIN,
+            Some(&self.sign(&body)?),
+            &body,
+        )
     }
 
     /// PUTs a command report, signed.
     pub fn report(&self, http: &Http, report: &CommandReport) -> Result<Answer, DeviceError> {
         let body = report.to_xml()?;
-        http.put(&self.connect_path, CONTENT_TYPE_PLIST, Some(&self.sign(&body)?), &body)
+        http.put(
+            &self.connect_path,
+            CONTENT_TYPE_PLIST,
+            Some(&self.sign(&body)?),
+            &body,
+        )
     }
 
     /// The `Authenticate` message.
@@ -214,8 +246,17 @@ impl Device {
 
     /// The `TokenUpdate` message (push token derived from the UDID, fixed PushMagic).
     pub fn token_update_message(&self) -> CheckinMessage {
-        let token: Vec<u8> = self.udid.bytes().chain(std::iter::repeat_n(0, 32)).take(32).collect();
-        let mut t = TokenUpdate::new(self.topic.clone(), token, "5A6E9C57-0A0B-4E4C-9C3F-000000000001");
+        let token: Vec<u8> = self
+            .udid
+            .bytes()
+            .chain(std::iter::repeat_n(0, 32))
+            .take(32)
+            .collect();
+        let mut t = TokenUpdate::new(
+            self.topic.clone(),
+            token,
+            "5A6E9C57-0A0B-4E4C-9C3F-000000000001",
+        );
         t.udid = Some(self.udid.clone());
         CheckinMessage::TokenUpdate(t)
     }

@@ -106,7 +106,9 @@ impl Drop for OwnServer {
 /// Starts `apple_mdm_server` (next to this binary) on 127.0.0.1:0; its URL and API key.
 fn start_server() -> Result<(OwnServer, String, String), DeviceError> {
     let exe = std::env::current_exe()?;
-    let dir = exe.parent().ok_or("no directory for the current executable")?;
+    let dir = exe
+        .parent()
+        .ok_or("no directory for the current executable")?;
     let bin = dir.join(format!("apple_mdm_server{}", std::env::consts::EXE_SUFFIX));
     if !bin.exists() {
         return Err(format!(
@@ -127,11 +129,18 @@ fn start_server() -> Result<(OwnServer, String, String), DeviceError> {
         .spawn()
         .map_err(|e| format!("{}: {e}", bin.display()))?;
     let mut server = OwnServer { child, data_dir };
-    let stdout = server.child.stdout.take().ok_or("no stdout from the server")?;
+    let stdout = server
+        .child
+        .stdout
+        .take()
+        .ok_or("no stdout from the server")?;
     let (mut url, mut key) = (None, None);
     for line in BufReader::new(stdout).lines() {
         let line = line?;
-        if let Some(k) = line.strip_prefix("API key").and_then(|r| r.rsplit(": ").next()) {
+        if let Some(k) = line
+            .strip_prefix("API key")
+            .and_then(|r| r.rsplit(": ").next())
+        {
             key = Some(k.trim().to_owned());
         }
         if let Some(u) = line.strip_prefix("listening on ") {
@@ -172,21 +181,35 @@ struct Outcome {
 }
 
 impl Outcome {
-    fn timed(&mut self, f: impl FnOnce() -> Result<Answer, DeviceError>) -> Result<Answer, DeviceError> {
+    fn timed(
+        &mut self,
+        f: impl FnOnce() -> Result<Answer, DeviceError>,
+    ) -> Result<Answer, DeviceError> {
         let start = Instant::now();
         let a = f()?;
         self.requests += 1;
-        self.latencies_us.push(u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX));
+        self.latencies_us
+            .push(u64::try_from(start.elapsed().as_micros()).unwrap_or(u64::MAX));
         Ok(a)
     }
 }
 
-fn run_device(http: &Http, key: &str, udid: &str, cycles: usize, journal: &Journal, out: &mut Outcome) -> Result<(), DeviceError> {
+fn run_device(
+    http: &Http,
+    key: &str,
+    udid: &str,
+    cycles: usize,
+    journal: &Journal,
+    out: &mut Outcome,
+) -> Result<(), DeviceError> {
     let mut profile = None;
     let answer = out.timed(|| {
         let (d, p) = Device::enroll(http, udid)?;
         profile = Some(d);
-        Ok(Answer { status: 200, body: p })
+        Ok(Answer {
+            status: 200,
+            body: p,
+        })
     })?;
     drop(answer);
     let dev = profile.ok_or("no device")?;
@@ -216,7 +239,11 @@ fn run_device(http: &Http, key: &str, udid: &str, cycles: usize, journal: &Journ
             return Err(format!("POST /v1/commands: HTTP {}", a.status).into());
         }
         let v: serde_json::Value = serde_json::from_slice(&a.body)?;
-        let uuid = v["command_uuid"].as_str().ok_or("no command_uuid in the API answer")?.to_owned();
+        let uuid = v
+            .get("command_uuid")
+            .and_then(serde_json::Value::as_str)
+            .ok_or("no command_uuid in the API answer")?
+            .to_owned();
         out.enqueued.push(uuid.clone());
         journal.line(&format!("enqueued {uuid} {udid}"))?;
         let mut answer = out.timed(|| dev.report(http, &dev.new_report(Status::Idle, None)))?;
@@ -253,7 +280,10 @@ fn run(opts: Opts) -> Result<bool, DeviceError> {
         (Some(u), Some(k)) => (None, u.clone(), k.clone()),
         _ => {
             let (s, u, k) = start_server()?;
-            println!("started apple_mdm_server at {u} (data in {})", s.data_dir.display());
+            println!(
+                "started apple_mdm_server at {u} (data in {})",
+                s.data_dir.display()
+            );
             (Some(s), u, k)
         }
     };
@@ -286,7 +316,8 @@ fn run(opts: Opts) -> Result<bool, DeviceError> {
                     }
                     let udid = format!("LOAD-{run_id:09}-{i:06}");
                     let mut out = Outcome::default();
-                    if let Err(e) = run_device(&http, &key, &udid, opts.cycles, &journal, &mut out) {
+                    if let Err(e) = run_device(&http, &key, &udid, opts.cycles, &journal, &mut out)
+                    {
                         out.error = Some(format!("{udid}: {e}"));
                     }
                     if let Ok(mut r) = results.lock() {
@@ -309,7 +340,11 @@ fn run(opts: Opts) -> Result<bool, DeviceError> {
         enrolled += usize::from(r.enrolled);
         enqueued += r.enqueued.len();
         delivered += r.deliveries.values().map(|&n| n as usize).sum::<usize>();
-        lost += r.enqueued.iter().filter(|u| !r.deliveries.contains_key(*u)).count();
+        lost += r
+            .enqueued
+            .iter()
+            .filter(|u| !r.deliveries.contains_key(*u))
+            .count();
         duplicated += r.deliveries.values().filter(|&&n| n > 1).count();
         latencies.extend_from_slice(&r.latencies_us);
         if let Some(e) = &r.error {
@@ -322,7 +357,11 @@ fn run(opts: Opts) -> Result<bool, DeviceError> {
     println!("devices enrolled: {enrolled}/{}", opts.devices);
     println!("cycles completed: {cycles}/{}", opts.devices * opts.cycles);
     println!("requests: {requests}");
-    println!("throughput: {:.0} requests/s, {:.0} cycles/s", requests as f64 / secs, cycles as f64 / secs);
+    println!(
+        "throughput: {:.0} requests/s, {:.0} cycles/s",
+        requests as f64 / secs,
+        cycles as f64 / secs
+    );
     println!(
         "latency per request: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
         percentile(&latencies, 50.0),
