@@ -257,13 +257,13 @@ async fn run(config: Config) -> Result<(), BoxError> {
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(app.clone());
     println!("topic: {}", app.topic);
-    println!("enrollment profile: {public_url}/mdm/enroll");
-    println!("check-in: {public_url}/mdm/checkin, server: {public_url}/mdm/connect");
-    println!("API: {public_url}/v1/ (Authorization: Bearer <API key>)");
+    println!("enrollment profile: http://{addr}/mdm/enroll");
+    println!("API: http://{addr}/v1/ (Authorization: Bearer <API key>)");
+    println!("profiles send devices to {public_url}/mdm/checkin and {public_url}/mdm/connect");
     if config.public_url.is_none() {
         println!(
-            "note: this server speaks plain HTTP on {addr}; real devices need HTTPS: put a TLS proxy \
-             in front and pass its address as --public-url"
+            "note: this server speaks plain HTTP; real devices need HTTPS: put a TLS proxy in \
+             front and pass its address as --public-url"
         );
     }
     println!("listening on http://{addr}");
