@@ -379,6 +379,60 @@ fn checkin_messages() {
 }
 
 #[test]
+fn re_enrollment_rebinds_and_unsupported_messages_are_refused() {
+    let mut env = start("reenroll", &[]);
+    let old = env.enrolled("E2E-REENROLL");
+    let uuid = env.enqueue("E2E-REENROLL", device_info());
+    // The device installs a new profile: a new identity, a new Authenticate.
+    let new = env.enrolled("E2E-REENROLL");
+    let idle = |d: &Device| {
+        d.report(&env.http, &d.new_report(Status::Idle, None))
+            .unwrap()
+    };
+    assert_eq!(
+        idle(&old).status,
+        401,
+        "the old identity is no longer bound"
+    );
+    // The queue survives re-enrollment.
+    let cmd = command_of(&idle(&new)).unwrap().unwrap();
+    assert_eq!(cmd.command_uuid, uuid);
+    // A message type the server has no answer for: 400, logged, and the server carries on.
+    let mut unknown = Dictionary::new();
+    unknown.insert("MessageType", "FutureMessage");
+    unknown.insert("UDID", "E2E-REENROLL");
+    let a = new
+        .checkin(&env.http, &CheckinMessage::Unknown(unknown))
+        .unwrap();
+    assert_eq!(a.status, 400);
+    assert!(String::from_utf8_lossy(&a.body).contains("FutureMessage"));
+    // A check-in message on the server URL, and a report on the check-in URL: 400.
+    let auth = new.authenticate_message().to_xml().unwrap();
+    let a = env
+        .http
+        .put(
+            &new.connect_path,
+            CONTENT_TYPE_PLIST,
+            Some(&new.sign(&auth).unwrap()),
+            &auth,
+        )
+        .unwrap();
+    assert_eq!(a.status, 400);
+    let report = new.new_report(Status::Idle, None).to_xml().unwrap();
+    let a = env
+        .http
+        .put(
+            &new.checkin_path,
+            CONTENT_TYPE_CHECKIN,
+            Some(&new.sign(&report).unwrap()),
+            &report,
+        )
+        .unwrap();
+    assert_eq!(a.status, 400);
+    env.alive();
+}
+
+#[test]
 fn user_authenticate_when_enabled() {
     let env = start("userauth", &["--enable-user-auth"]);
     let dev = env.enrolled("E2E-USERAUTH");

@@ -17,6 +17,19 @@
 //!
 //! The server speaks plain HTTP. Real devices need HTTPS: put a TLS-terminating proxy in front
 //! and pass its address as `--public-url`.
+//!
+//! Rules this example follows (see `db.rs` for the command state machine):
+//!
+//! * `Authenticate` binds the identity issued by `/mdm/enroll` to the device's UDID (or
+//!   EnrollmentID); a later `Authenticate` with a fresh identity re-binds (re-enrollment). An
+//!   identity not issued here, or bound to another device, gets 401, as does any other request
+//!   not signed by the identity bound to the device it names.
+//! * Every state change an answer depends on is committed before the answer is sent.
+//! * `/mdm/enroll` is open to whoever reaches it: protect it at the proxy in production.
+//! * The check-in log and the report log keep the bodies as received, secrets included:
+//!   the data directory is as sensitive as the CA key it holds.
+//! * User-channel `TokenUpdate`s are logged; this example manages the device channel.
+//! * `POST /v1/push/{id}` builds the APNs request and shows it; it does not deliver it yet.
 
 mod api;
 mod db;
