@@ -145,16 +145,35 @@ pub(crate) async fn push(
         ));
     };
     let request = crate::push::mdm_push_request(&target.token, &target.topic, &target.push_magic);
-    let note = if app.push_configured {
-        "a push certificate is configured, but this example does not deliver to APNs yet"
-    } else {
-        "no push certificate configured: the request is shown, not sent"
+    let Some(apns) = &app.apns else {
+        return Ok(Json(serde_json::json!({
+            "udid": id,
+            "sent": false,
+            "note": "no push certificate configured: the request is shown, not sent",
+            "request": request,
+        }))
+        .into_response());
     };
-    Ok(Json(serde_json::json!({
-        "udid": id,
-        "sent": false,
-        "note": note,
-        "request": request,
-    }))
-    .into_response())
+    match apns.send(&request).await {
+        Ok(answer) => Ok(Json(serde_json::json!({
+            "udid": id,
+            "sent": answer.status == 200,
+            "request": request,
+            "response": answer,
+        }))
+        .into_response()),
+        Err(e) => {
+            eprintln!("502 APNs: {e}");
+            Ok((
+                StatusCode::BAD_GATEWAY,
+                Json(serde_json::json!({
+                    "udid": id,
+                    "sent": false,
+                    "error": format!("APNs: {e}"),
+                    "request": request,
+                })),
+            )
+                .into_response())
+        }
+    }
 }

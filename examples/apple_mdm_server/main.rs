@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run --example apple_mdm_server -- [--listen 127.0.0.1:8080] [--data-dir ./mdmkit-data]
-//!     [--public-url URL] [--enable-user-auth] [--push-cert PEM --push-key PEM]
+//!     [--public-url URL] [--enable-user-auth] [--push-cert PEM --push-key PEM [--apns-url URL] [--apns-ca PEM]]
 //! ```
 //!
 //! First start creates, in the data directory, a device CA, a profile-signing identity, an API
@@ -29,9 +29,11 @@
 //! * The check-in log and the report log keep the bodies as received, secrets included:
 //!   the data directory is as sensitive as the CA key it holds.
 //! * User-channel `TokenUpdate`s are logged; this example manages the device channel.
-//! * `POST /v1/push/{id}` builds the APNs request and shows it; it does not deliver it yet.
+//! * `POST /v1/push/{id}` builds the APNs request; with `--push-cert`/`--push-key` it sends it
+//!   (a new HTTP/2 connection per push), otherwise it shows what it would send.
 
 mod api;
+mod apns;
 mod db;
 mod ddm;
 mod device;
@@ -64,7 +66,7 @@ pub(crate) struct App {
     topic: String,
     public_url: String,
     user_auth: bool,
-    push_configured: bool,
+    apns: Option<apns::Apns>,
 }
 
 impl App {
@@ -135,15 +137,19 @@ struct Config {
     enable_user_auth: bool,
     push_cert: Option<PathBuf>,
     push_key: Option<PathBuf>,
+    apns_url: String,
+    apns_ca: Option<PathBuf>,
 }
 
 const USAGE: &str = "usage: apple_mdm_server [--listen ADDR] [--data-dir DIR] [--public-url URL] \
-[--enable-user-auth] [--push-cert PEM --push-key PEM]
+[--enable-user-auth] [--push-cert PEM --push-key PEM [--apns-url URL] [--apns-ca PEM]]
   --listen ADDR       address to listen on (default 127.0.0.1:8080; port 0 picks one)
   --data-dir DIR      database, CA and keys (default ./mdmkit-data)
   --public-url URL    https:// base URL written in profiles (default https://ADDR)
   --enable-user-auth  accept UserAuthenticate (default: declined with 410)
-  --push-cert/--push-key  APNs MDM push certificate and key (PEM); the topic is its UID";
+  --push-cert/--push-key  APNs MDM push certificate and key (PEM); the topic is its UID
+  --apns-url URL      APNs endpoint (default https://api.push.apple.com)
+  --apns-ca PEM       extra trust anchors for the APNs endpoint (a test server)";
 
 fn parse_args() -> Result<Config, String> {
     let mut c = Config {
@@ -153,6 +159,8 @@ fn parse_args() -> Result<Config, String> {
         enable_user_auth: false,
         push_cert: None,
         push_key: None,
+        apns_url: apns::APNS_PRODUCTION.into(),
+        apns_ca: None,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
@@ -164,6 +172,8 @@ fn parse_args() -> Result<Config, String> {
             "--enable-user-auth" => c.enable_user_auth = true,
             "--push-cert" => c.push_cert = Some(value("--push-cert")?.into()),
             "--push-key" => c.push_key = Some(value("--push-key")?.into()),
+            "--apns-url" => c.apns_url = value("--apns-url")?,
+            "--apns-ca" => c.apns_ca = Some(value("--apns-ca")?.into()),
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -174,8 +184,18 @@ fn parse_args() -> Result<Config, String> {
     Ok(c)
 }
 
-/// The topic of the APNs certificate: the `UID` of its subject.
-fn push_topic(cert: &Path, key: &Path) -> Result<String, BoxError> {
+/// Loads the APNs certificate and key; the topic is the `UID` of the certificate's subject.
+fn push_identity(
+    cert: &Path,
+    key: &Path,
+) -> Result<
+    (
+        String,
+        openssl::x509::X509,
+        openssl::pkey::PKey<openssl::pkey::Private>,
+    ),
+    BoxError,
+> {
     let pem = std::fs::read(cert).map_err(|e| format!("{}: {e}", cert.display()))?;
     let x509 =
         openssl::x509::X509::from_pem(&pem).map_err(|e| format!("{}: {e}", cert.display()))?;
@@ -185,12 +205,14 @@ fn push_topic(cert: &Path, key: &Path) -> Result<String, BoxError> {
     if !x509.public_key()?.public_eq(&pkey) {
         return Err("--push-key does not match --push-cert".into());
     }
-    let uid = x509
+    let topic = x509
         .subject_name()
         .entries_by_nid(openssl::nid::Nid::USERID)
         .next()
-        .ok_or("the push certificate's subject has no UID (the topic)")?;
-    Ok(uid.data().to_string()?)
+        .ok_or("the push certificate's subject has no UID (the topic)")?
+        .data()
+        .to_string()?;
+    Ok((topic, x509, pkey))
 }
 
 async fn run(config: Config) -> Result<(), BoxError> {
@@ -210,8 +232,16 @@ async fn run(config: Config) -> Result<(), BoxError> {
     if api_key.is_empty() {
         return Err(format!("{} is empty", key_path.display()).into());
     }
-    let (topic, push_configured) = match (&config.push_cert, &config.push_key) {
-        (Some(c), Some(k)) => (push_topic(c, k)?, true),
+    let (topic, apns) = match (&config.push_cert, &config.push_key) {
+        (Some(c), Some(k)) => {
+            let (topic, cert, key) = push_identity(c, k)?;
+            let extra_ca = match &config.apns_ca {
+                Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
+                None => None,
+            };
+            let apns = apns::Apns::new(&cert, &key, &config.apns_url, extra_ca.as_deref())?;
+            (topic, Some(apns))
+        }
         _ => {
             let topic = match db.setting("topic")? {
                 Some(t) => t,
@@ -224,7 +254,7 @@ async fn run(config: Config) -> Result<(), BoxError> {
                     t
                 }
             };
-            (topic, false)
+            (topic, None)
         }
     };
     if created {
@@ -257,7 +287,7 @@ async fn run(config: Config) -> Result<(), BoxError> {
         topic,
         public_url: public_url.clone(),
         user_auth: config.enable_user_auth,
-        push_configured,
+        apns,
     });
     let router = Router::new()
         .route("/mdm/enroll", get(device::enroll))

@@ -1,5 +1,7 @@
 //! Runs the `apple_mdm_server` example binary for the end-to-end tests: a fresh data directory,
-//! 127.0.0.1 port 0, the address and API key read from its output.
+//! 127.0.0.1 port 0, the address and API key read from its output. Shared by several test
+//! binaries, each using part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
