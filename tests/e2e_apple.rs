@@ -713,31 +713,30 @@ fn hostile_bodies_get_4xx_and_the_server_stays_up() {
         assert_eq!(env.http.put(path, ct, None, &body).unwrap().status, 401);
         env.alive();
     }
-    // Over the 1 MiB limit: refused by size, signed or not. (Just over: a much larger body
-    // would not fit in the socket buffers before the server answers and closes.)
-    let huge = vec![b'<'; 1024 * 1024 + 4096];
-    let a = env
-        .http
-        .put(&dev.connect_path, CONTENT_TYPE_PLIST, Some("AAAA"), &huge)
-        .unwrap();
-    assert_eq!(a.status, 413);
-    let a = env
-        .http
-        .post_json("/v1/commands", Some(&env.key), &json!({ "targets": ["E2E-HOSTILE"], "command": { "RequestType": "DeviceInformation", "Queries": vec!["x".repeat(1000); 1100] } }))
-        .unwrap();
-    assert_eq!(a.status, 413);
+    // Over the 1 MiB limit: refused from the Content-Length alone, before any of the body is
+    // read (sent raw, so that the answer is read without first writing a megabyte).
+    let addr = env.server.url.trim_start_matches("http://").to_owned();
+    for head in [
+        format!(
+            "PUT {} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {CONTENT_TYPE_PLIST}\r\nMdm-Signature: AAAA\r\nContent-Length: 2000000\r\n\r\n",
+            dev.connect_path
+        ),
+        format!(
+            "POST /v1/commands HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n",
+            env.key
+        ),
+    ] {
+        use std::io::{Read as _, Write as _};
+        let mut tcp = std::net::TcpStream::connect(&addr).unwrap();
+        tcp.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        tcp.write_all(head.as_bytes()).unwrap();
+        let mut status = [0u8; 12];
+        tcp.read_exact(&mut status).unwrap();
+        assert_eq!(&status, b"HTTP/1.1 413");
+    }
     // Deeply nested JSON for the API.
     let deep_json = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
-    let a = env
-        .http
-        .put(
-            "/v1/commands",
-            "application/json",
-            None,
-            deep_json.as_bytes(),
-        )
-        .unwrap();
-    assert_eq!(a.status, 405);
     let body = format!(
         "{{\"targets\":[\"E2E-HOSTILE\"],\"command\":{}}}",
         deep_json

@@ -117,6 +117,24 @@ impl IntoResponse for HttpError {
     }
 }
 
+/// Answers 413 at once to a request whose `Content-Length` is over [`MAX_BODY_BYTES`], without
+/// reading its body. (Bodies without a length are cut at the limit while they are read.)
+async fn refuse_oversized(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let length = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if length.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return HttpError::new(StatusCode::PAYLOAD_TOO_LARGE, "request body over 1 MiB")
+            .into_response();
+    }
+    next.run(request).await
+}
+
 /// Writes a secret file readable by its owner only.
 pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
@@ -298,6 +316,7 @@ async fn run(config: Config) -> Result<(), BoxError> {
         .route("/v1/devices", get(api::get_devices))
         .route("/v1/push/{id}", post(api::push))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(refuse_oversized))
         .with_state(app.clone());
     println!("topic: {}", app.topic);
     println!("enrollment profile: http://{addr}/mdm/enroll");
