@@ -188,6 +188,10 @@ fn enroll_checkin_command_result() {
             .unwrap()
             .starts_with("/3/device/")
     );
+    assert_eq!(push["request"]["method"], "POST");
+    assert_eq!(push["request"]["headers"]["apns-push-type"], "mdm");
+    assert_eq!(push["request"]["headers"]["apns-priority"], "10");
+    assert_eq!(push["request"]["headers"]["apns-topic"], dev.topic.as_str());
     assert_eq!(
         push["request"]["body"]["mdm"],
         "5A6E9C57-0A0B-4E4C-9C3F-000000000001"

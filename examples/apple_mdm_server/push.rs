@@ -6,6 +6,8 @@
 pub(crate) struct PushRequest {
     pub method: &'static str,
     pub path: String,
+    /// Written as a JSON object, in this order.
+    #[serde(serialize_with = "as_object")]
     pub headers: Vec<(&'static str, String)>,
     pub body: serde_json::Value,
 }
@@ -23,4 +25,11 @@ pub(crate) fn mdm_push_request(token: &[u8], topic: &str, push_magic: &str) -> P
         ],
         body: serde_json::json!({ "mdm": push_magic }),
     }
+}
+
+fn as_object<S: serde::Serializer>(
+    headers: &[(&'static str, String)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_map(headers.iter().map(|(k, v)| (k, v)))
 }
