@@ -1,4 +1,3 @@
-
 /// The committed fuzz seeds are valid documents (a seed that fails to decode explores little).
 #[test]
 fn fuzz_seeds_decode() {

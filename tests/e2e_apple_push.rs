@@ -247,6 +247,9 @@ fn push_is_delivered_with_the_push_certificate() {
     let v: serde_json::Value = serde_json::from_slice(&a.body).unwrap();
     assert_eq!(v["sent"], true, "{v}");
     assert_eq!(v["response"]["status"], 200);
+    assert_eq!(v["response"]["action"], "done");
+    assert_eq!(v["request"]["headers"]["apns-push-type"], "mdm");
+    assert_eq!(v["request"]["headers"]["apns-priority"], "10");
     assert_eq!(
         v["response"]["apns_id"],
         "A7E0A2D4-1111-2222-3333-444455556666"

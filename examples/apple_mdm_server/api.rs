@@ -144,22 +144,29 @@ pub(crate) async fn push(
             "no enrolled device with a push token by that id",
         ));
     };
-    let request = crate::push::mdm_push_request(&target.token, &target.topic, &target.push_magic);
+    let request = crate::push::mdm_push_request(&target.token, &target.topic, &target.push_magic)
+        .map_err(|e| {
+        HttpError::new(
+            StatusCode::CONFLICT,
+            format!("the stored push data cannot make a push: {e}"),
+        )
+    })?;
+    let shown = crate::push::request_json(&request);
     let Some(apns) = &app.apns else {
         return Ok(Json(serde_json::json!({
             "udid": id,
             "sent": false,
             "note": "no push certificate configured: the request is shown, not sent",
-            "request": request,
+            "request": shown,
         }))
         .into_response());
     };
     match apns.send(&request).await {
         Ok(answer) => Ok(Json(serde_json::json!({
             "udid": id,
-            "sent": answer.status == 200,
-            "request": request,
-            "response": answer,
+            "sent": answer.is_delivered(),
+            "request": shown,
+            "response": crate::push::response_json(&answer),
         }))
         .into_response()),
         Err(e) => {
@@ -170,7 +177,7 @@ pub(crate) async fn push(
                     "udid": id,
                     "sent": false,
                     "error": format!("APNs: {e}"),
-                    "request": request,
+                    "request": shown,
                 })),
             )
                 .into_response())

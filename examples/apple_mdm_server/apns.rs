@@ -11,25 +11,15 @@ use openssl::pkey::{PKey, Private};
 use openssl::ssl::{SslConnector, SslMethod};
 use openssl::x509::X509;
 
+use mdmkit::apple::push::{self, PushRequest, PushResponse};
+
 use crate::BoxError;
-use crate::push::PushRequest;
 
 /// Apple's production APNs endpoint.
 pub(crate) const APNS_PRODUCTION: &str = "https://api.push.apple.com";
 
-/// The largest APNs answer body read (its error bodies are a few dozen bytes).
-const MAX_ANSWER_BYTES: usize = 64 * 1024;
 /// Connect, handshake and answer each within this time.
 const TIMEOUT: Duration = Duration::from_secs(15);
-
-/// What APNs answered.
-#[derive(serde::Serialize)]
-pub(crate) struct ApnsAnswer {
-    pub status: u16,
-    pub apns_id: Option<String>,
-    /// The JSON error body (`{"reason": …}`), or empty.
-    pub body: String,
-}
 
 /// An APNs client for one endpoint.
 pub(crate) struct Apns {
@@ -78,8 +68,8 @@ impl Apns {
         })
     }
 
-    /// Sends `req` and reads the answer.
-    pub(crate) async fn send(&self, req: &PushRequest) -> Result<ApnsAnswer, BoxError> {
+    /// Sends `req` and decodes the answer with mdmkit.
+    pub(crate) async fn send(&self, req: &PushRequest) -> Result<PushResponse, BoxError> {
         let tcp = tokio::time::timeout(
             TIMEOUT,
             tokio::net::TcpStream::connect((self.host.as_str(), self.port)),
@@ -98,30 +88,31 @@ impl Apns {
                 eprintln!("APNs connection: {e}");
             }
         });
-        let mut builder = hyper::Request::post(format!("https://{}{}", self.authority, req.path));
-        for (name, value) in &req.headers {
-            builder = builder.header(*name, value);
+        let mut builder = hyper::Request::builder().method(req.method()).uri(format!(
+            "https://{}{}",
+            self.authority,
+            req.path()
+        ));
+        for (name, value) in req.headers() {
+            builder = builder.header(name, value);
         }
-        let request = builder.body(Full::new(bytes::Bytes::from(serde_json::to_vec(
-            &req.body,
-        )?)))?;
+        let request = builder.body(Full::new(req.body().clone()))?;
         let resp = tokio::time::timeout(TIMEOUT, sender.send_request(request))
             .await
             .map_err(|_| "APNs: no answer in time")??;
-        let status = resp.status().as_u16();
-        let apns_id = resp
-            .headers()
-            .get("apns-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let body = Limited::new(resp.into_body(), MAX_ANSWER_BYTES)
+        let (parts, body) = resp.into_parts();
+        let body = Limited::new(body, push::MAX_RESPONSE_BODY_BYTES)
             .collect()
             .await?
             .to_bytes();
-        Ok(ApnsAnswer {
-            status,
-            apns_id,
-            body: String::from_utf8_lossy(&body).into_owned(),
-        })
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.as_bytes().to_vec()));
+        Ok(PushResponse::from_parts(
+            parts.status.as_u16(),
+            headers,
+            &body,
+        )?)
     }
 }

@@ -202,7 +202,8 @@ fn parse_args() -> Result<Config, String> {
     Ok(c)
 }
 
-/// Loads the APNs certificate and key; the topic is the `UID` of the certificate's subject.
+/// Loads the APNs certificate and key; the topic is the `UID` of the certificate's subject
+/// (read, with the validity period, by `mdmkit::apple::push::PushCertificate`).
 fn push_identity(
     cert: &Path,
     key: &Path,
@@ -223,13 +224,13 @@ fn push_identity(
     if !x509.public_key()?.public_eq(&pkey) {
         return Err("--push-key does not match --push-cert".into());
     }
-    let topic = x509
-        .subject_name()
-        .entries_by_nid(openssl::nid::Nid::USERID)
-        .next()
-        .ok_or("the push certificate's subject has no UID (the topic)")?
-        .data()
-        .to_string()?;
+    // mdmkit reads the topic from the subject's UID and checks the validity period.
+    let certificate = mdmkit::cms::Certificate::from_der(&x509.to_der()?)
+        .map_err(|e| format!("{}: {e}", cert.display()))?;
+    let push_cert =
+        mdmkit::apple::push::PushCertificate::new(certificate, std::time::SystemTime::now())
+            .map_err(|e| format!("{}: {e}", cert.display()))?;
+    let topic = push_cert.topic().to_owned();
     Ok((topic, x509, pkey))
 }
 
