@@ -19,6 +19,7 @@ pub mod generated;
 pub mod plist;
 #[cfg(feature = "apple-profiles")]
 pub mod profile;
+pub mod push;
 pub mod report;
 pub mod transport;
 
