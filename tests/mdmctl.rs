@@ -342,6 +342,17 @@ fn decode_recognises_both_worlds() {
 </Discover></s:Body></s:Envelope>"#,
             "Discover",
         ),
+        (
+            "declaration.json",
+            r#"{"Type":"com.apple.configuration.management.test","Identifier":"test-1",
+               "ServerToken":"7","Payload":{"Echo":"hello"}}"#,
+            "DDM declaration",
+        ),
+        (
+            "status.json",
+            r#"{"StatusItems":{"device":{"identifier":{"udid":"0000-TEST"}}},"Errors":[]}"#,
+            "DDM status report",
+        ),
     ];
     for (file, text, kind) in cases {
         let path = dir.join(file);
@@ -363,6 +374,10 @@ fn decode_recognises_both_worlds() {
     assert_eq!(cmds[0]["command"], "Alert");
     assert_eq!(cmds[0]["Data"], 1201);
     assert_eq!(cmds[1]["Items"][0]["Data"], "DEVICE-1");
+    let declaration = read("declaration.json");
+    assert!(declaration.to_string().contains("hello"), "{declaration}");
+    let status = read("status.json");
+    assert!(status.to_string().contains("0000-TEST"), "{status}");
     let discover = read("discover.xml");
     assert_eq!(discover["message"]["AuthPolicies"][0], "OnPremise");
 

@@ -197,10 +197,43 @@ fn wbxml(_: &[u8]) -> Result<Value, Error> {
     ))
 }
 
-/// DDM documents are JSON.
+/// DDM documents are JSON: a declaration, a status report, a tokens response or a
+/// declaration-items manifest, told apart by their top-level keys.
 fn ddm(body: &[u8]) -> Result<Value, Error> {
-    let _ = body;
-    Err(Error::Unrecognised("JSON"))
+    use mdmkit::apple::ddm::{Declaration, DeclarationItemsResponse, StatusReport, TokensResponse};
+    // Only the top-level keys are looked at here; the typed decoders check everything under
+    // mdmkit's limits. serde_json has its own recursion limit (128).
+    let keys: Vec<String> = match serde_json::from_slice::<serde_json::Value>(body) {
+        Ok(Value::Object(map)) => map.keys().cloned().collect(),
+        Ok(_) => return Err(Error::Unrecognised("JSON that is not an object")),
+        Err(e) => return Err(Error::Json(e)),
+    };
+    let has = |k: &str| keys.iter().any(|x| x == k);
+    if has("Type") && has("Identifier") && has("ServerToken") {
+        let limits = mdmkit::Limits::DEFAULT;
+        match Declaration::from_json(body) {
+            Ok(d) => to_json("DDM declaration", &d),
+            // A declaration that breaks the schema (a required key missing) is still shown,
+            // untyped, with the reason.
+            Err(e) => {
+                let d = Declaration::from_json_untyped(body, &limits)?;
+                let mut v = to_json("DDM declaration (untyped)", &d)?;
+                v["schema_error"] = json!(e.to_string());
+                Ok(v)
+            }
+        }
+    } else if has("StatusItems") || has("Errors") {
+        to_json("DDM status report", &StatusReport::from_json(body)?)
+    } else if has("SyncTokens") {
+        to_json("DDM tokens", &TokensResponse::from_json(body)?)
+    } else if has("Declarations") && has("DeclarationsToken") {
+        to_json(
+            "DDM declaration items",
+            &DeclarationItemsResponse::from_json(body)?,
+        )
+    } else {
+        Err(Error::Unrecognised("JSON that is no DDM document"))
+    }
 }
 
 /// An MS-MDE2 SOAP envelope: the body element says which.
