@@ -218,7 +218,9 @@ fn ddm(body: &[u8]) -> Result<Value, Error> {
             Err(e) => {
                 let d = Declaration::from_json_untyped(body, &limits)?;
                 let mut v = to_json("DDM declaration (untyped)", &d)?;
-                v["schema_error"] = json!(e.to_string());
+                if let Value::Object(map) = &mut v {
+                    map.insert("schema_error".into(), json!(e.to_string()));
+                }
                 Ok(v)
             }
         }
