@@ -14,6 +14,10 @@ mod apple_server;
 #[path = "../examples/load/device.rs"]
 mod device;
 
+#[path = "support/test_pki.rs"]
+mod test_pki;
+use test_pki::{cert, key};
+
 use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -24,71 +28,12 @@ use device::{Device, Http};
 use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use openssl::asn1::Asn1Time;
-use openssl::bn::BigNum;
-use openssl::ec::{EcGroup, EcKey};
-use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkey::{PKey, Private};
 use openssl::ssl::{AlpnError, SslAcceptor, SslMethod, SslVerifyMode};
-use openssl::x509::extension::{BasicConstraints, SubjectAlternativeName};
-use openssl::x509::{X509, X509Builder, X509NameBuilder};
+use openssl::x509::X509;
 
 const TOPIC: &str = "com.apple.mgmt.External.7f5a3a8e-e2e0-4c1f-9a53-1f7e0c6d2b11";
-
-fn key() -> PKey<Private> {
-    let g = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-    PKey::from_ec_key(EcKey::generate(&g).unwrap()).unwrap()
-}
-
-fn cert(
-    entries: &[(Nid, &str)],
-    key: &PKey<Private>,
-    issuer: Option<(&X509, &PKey<Private>)>,
-    ca: bool,
-    ip_san: bool,
-) -> X509 {
-    let mut n = X509NameBuilder::new().unwrap();
-    for (nid, v) in entries {
-        n.append_entry_by_nid(*nid, v).unwrap();
-    }
-    let name = n.build();
-    let mut b = X509Builder::new().unwrap();
-    b.set_version(2).unwrap();
-    let serial = BigNum::from_u32(rand_serial())
-        .unwrap()
-        .to_asn1_integer()
-        .unwrap();
-    b.set_serial_number(&serial).unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(issuer.map_or(&*name, |(c, _)| c.subject_name()))
-        .unwrap();
-    b.set_pubkey(key).unwrap();
-    b.set_not_before(&Asn1Time::days_from_now(0).unwrap())
-        .unwrap();
-    b.set_not_after(&Asn1Time::days_from_now(30).unwrap())
-        .unwrap();
-    if ca {
-        b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-            .unwrap();
-    }
-    if ip_san {
-        let san = SubjectAlternativeName::new()
-            .ip("127.0.0.1")
-            .build(&b.x509v3_context(issuer.map(|(c, _)| &**c), None))
-            .unwrap();
-        b.append_extension(san).unwrap();
-    }
-    b.sign(issuer.map_or(key, |(_, k)| k), MessageDigest::sha256())
-        .unwrap();
-    b.build()
-}
-
-fn rand_serial() -> u32 {
-    let mut b = [0u8; 4];
-    openssl::rand::rand_bytes(&mut b).unwrap();
-    u32::from_be_bytes(b) >> 1
-}
 
 /// What the APNs stand-in received.
 #[derive(Debug, Clone)]

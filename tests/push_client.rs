@@ -12,6 +12,10 @@
     clippy::indexing_slicing
 )]
 
+#[path = "support/test_pki.rs"]
+mod test_pki;
+use test_pki::{cert, key};
+
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -21,16 +25,11 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use openssl::asn1::Asn1Time;
-use openssl::bn::BigNum;
-use openssl::ec::{EcGroup, EcKey};
-use openssl::hash::MessageDigest;
 use openssl::nid::Nid;
 use openssl::pkcs12::Pkcs12;
 use openssl::pkey::{PKey, Private};
 use openssl::ssl::{self, AlpnError, Ssl, SslAcceptor, SslMethod, SslVerifyMode};
-use openssl::x509::extension::{BasicConstraints, SubjectAlternativeName};
-use openssl::x509::{X509, X509NameBuilder};
+use openssl::x509::X509;
 use tokio::net::TcpListener;
 
 const TOPIC: &str = "com.apple.mgmt.External.2a5e5c1f-3c4b-4f0e-9d1a-6b7c8d9e0f10";
@@ -41,58 +40,6 @@ const TOKEN_GONE: &str = "000000000000000000000000000000000000000000000000000000
 const TOKEN_BUSY: &str = "0000000000000000000000000000000000000000000000000000000000000429";
 const GONE_AT_MS: u64 = 1_767_225_600_123;
 const APNS_ID: &str = "7d0a8a2c-1f3e-4b5c-9d6e-0f1a2b3c4d5e";
-
-fn key() -> PKey<Private> {
-    let group = EcGroup::from_curve_name(Nid::X9_62_PRIME256V1).unwrap();
-    PKey::from_ec_key(EcKey::generate(&group).unwrap()).unwrap()
-}
-
-/// A certificate for `key`, signed by `issuer` (self-signed when `None`).
-fn cert(
-    entries: &[(Nid, &str)],
-    key: &PKey<Private>,
-    issuer: Option<(&X509, &PKey<Private>)>,
-    ca: bool,
-    ip_san: bool,
-) -> X509 {
-    let mut name = X509NameBuilder::new().unwrap();
-    for (nid, value) in entries {
-        name.append_entry_by_nid(*nid, value).unwrap();
-    }
-    let name = name.build();
-    let mut b = X509::builder().unwrap();
-    b.set_version(2).unwrap();
-    b.set_serial_number(
-        BigNum::from_u32(7)
-            .unwrap()
-            .to_asn1_integer()
-            .unwrap()
-            .as_ref(),
-    )
-    .unwrap();
-    b.set_subject_name(&name).unwrap();
-    b.set_issuer_name(issuer.map_or(&*name, |(c, _)| c.subject_name()))
-        .unwrap();
-    b.set_pubkey(key).unwrap();
-    b.set_not_before(Asn1Time::days_from_now(0).unwrap().as_ref())
-        .unwrap();
-    b.set_not_after(Asn1Time::days_from_now(30).unwrap().as_ref())
-        .unwrap();
-    if ca {
-        b.append_extension(BasicConstraints::new().critical().ca().build().unwrap())
-            .unwrap();
-    }
-    if ip_san {
-        let san = SubjectAlternativeName::new()
-            .ip("127.0.0.1")
-            .build(&b.x509v3_context(issuer.map(|(c, _)| c.as_ref()), None))
-            .unwrap();
-        b.append_extension(san).unwrap();
-    }
-    b.sign(issuer.map_or(key, |(_, k)| k), MessageDigest::sha256())
-        .unwrap();
-    b.build()
-}
 
 /// One request as the mock saw it.
 #[derive(Debug, Clone)]
