@@ -390,7 +390,7 @@ fn api_send(env: &Env, method: &str, path: &str, body: Option<&[u8]>) -> (u16, J
 fn ddm_checkin(env: &Env, dev: &Device, udid: &str, endpoint: &str, data: Option<&[u8]>) -> Answer {
     let mut dm = DeclarativeManagement::new(endpoint);
     dm.udid = Some(udid.into());
-    dm.data = data.map(|d| Bytes::copy_from_slice(d));
+    dm.data = data.map(Bytes::copy_from_slice);
     dev.checkin(&env.http, &CheckinMessage::DeclarativeManagement(dm))
         .unwrap()
 }
