@@ -28,6 +28,9 @@ use mdmkit::apple::checkin::{
     UserAuthenticate,
 };
 use mdmkit::apple::command::{ALL_REQUEST_TYPES, AnyRequest};
+use mdmkit::apple::ddm::{
+    self, Declaration, DeclarationItemsResponse, DeclarationPayload, Endpoint, TokensResponse,
+};
 use mdmkit::apple::plist::{Date, Dictionary, Value};
 use mdmkit::apple::profile::{Payload, Profile};
 use mdmkit::apple::report::Status;
@@ -337,33 +340,6 @@ fn checkin_messages() {
         true
     );
 
-    // Declarative management: an empty declaration set.
-    let mut dm = DeclarativeManagement::new("tokens");
-    dm.udid = Some("E2E-CHECKIN".into());
-    let a = dev
-        .checkin(&env.http, &CheckinMessage::DeclarativeManagement(dm))
-        .unwrap();
-    assert_eq!(a.status, 200);
-    let tokens: Json = serde_json::from_slice(&a.body).unwrap();
-    assert!(tokens["SyncTokens"]["DeclarationsToken"].is_string());
-    assert!(
-        tokens["SyncTokens"]["Timestamp"]
-            .as_str()
-            .unwrap()
-            .ends_with('Z')
-    );
-    let mut dm = DeclarativeManagement::new("declaration-items");
-    dm.udid = Some("E2E-CHECKIN".into());
-    let a = dev
-        .checkin(&env.http, &CheckinMessage::DeclarativeManagement(dm))
-        .unwrap();
-    let items: Json = serde_json::from_slice(&a.body).unwrap();
-    assert_eq!(items["Declarations"]["Configurations"], json!([]));
-    assert_eq!(
-        items["DeclarationsToken"],
-        tokens["SyncTokens"]["DeclarationsToken"]
-    );
-
     // CheckOut: the device is no longer enrolled, its record stays.
     let mut out = CheckOut::new(dev.topic.clone());
     out.udid = Some("E2E-CHECKIN".into());
@@ -380,6 +356,357 @@ fn checkin_messages() {
         .post_json("/v1/push/E2E-CHECKIN", Some(&env.key), &json!({}))
         .unwrap();
     assert_eq!(push.status, 404);
+}
+
+/// An API request with the bearer key and a method `Http` has no helper for.
+fn api_send(env: &Env, method: &str, path: &str, body: Option<&[u8]>) -> (u16, Json) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let url = format!("{}{path}", env.server.url);
+    let auth = format!("Bearer {}", env.key);
+    let resp = match (method, body) {
+        ("PUT", Some(b)) => agent
+            .put(&url)
+            .header("Authorization", &auth)
+            .content_type("application/json")
+            .send(b),
+        ("DELETE", None) => agent.delete(&url).header("Authorization", &auth).call(),
+        _ => panic!("api_send: {method}"),
+    };
+    let mut resp = resp.unwrap();
+    let status = resp.status().as_u16();
+    let body = resp.body_mut().read_to_vec().unwrap();
+    let v = if body.is_empty() {
+        Json::Null
+    } else {
+        serde_json::from_slice(&body).unwrap()
+    };
+    (status, v)
+}
+
+/// A `DeclarativeManagement` check-in from `dev` (UDID `udid`).
+fn ddm_checkin(env: &Env, dev: &Device, udid: &str, endpoint: &str, data: Option<&[u8]>) -> Answer {
+    let mut dm = DeclarativeManagement::new(endpoint);
+    dm.udid = Some(udid.into());
+    dm.data = data.map(Bytes::copy_from_slice);
+    dev.checkin(&env.http, &CheckinMessage::DeclarativeManagement(dm))
+        .unwrap()
+}
+
+const DDM_CONFIG: &str = r#"{"Type": "com.apple.configuration.management.test",
+  "Identifier": "e2e-test-config", "ServerToken": "from-the-client",
+  "Payload": {"Echo": "hello"}}"#;
+const DDM_ACTIVATION: &str = r#"{"Type": "com.apple.activation.simple",
+  "Identifier": "e2e-activation", "ServerToken": "ignored",
+  "Payload": {"StandardConfigurations": ["e2e-test-config"]}}"#;
+
+#[test]
+fn declarative_management_full_sync() {
+    let env = start("ddm", &[]);
+    let udid = "E2E-DDM";
+    let dev = env.enrolled(udid);
+
+    // The empty set: tokens and an empty manifest with the same token.
+    let a = ddm_checkin(&env, &dev, udid, "tokens", None);
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let empty = TokensResponse::from_json(&a.body).unwrap().sync_tokens;
+    assert!(empty.timestamp.ends_with('Z'), "{}", empty.timestamp);
+    assert_eq!(empty.declarations_token, ddm::declarations_token(&[]));
+    let a = ddm_checkin(&env, &dev, udid, "declaration-items", None);
+    let items = DeclarationItemsResponse::from_json(&a.body).unwrap();
+    assert_eq!(items.items().count(), 0);
+    assert_eq!(items.declarations_token, empty.declarations_token);
+
+    // The API puts two declarations; the server sets their ServerTokens.
+    let (st, put_config) = api_send(&env, "PUT", "/v1/declarations", Some(DDM_CONFIG.as_bytes()));
+    assert_eq!(st, 200, "{put_config}");
+    assert_eq!(put_config["changed"], true);
+    let config_token = put_config["server_token"].as_str().unwrap().to_owned();
+    assert_ne!(config_token, "from-the-client");
+    let (st, put_act) = api_send(
+        &env,
+        "PUT",
+        "/v1/declarations",
+        Some(DDM_ACTIVATION.as_bytes()),
+    );
+    assert_eq!(st, 200, "{put_act}");
+    // The same content again: nothing changes.
+    let (st, again) = api_send(&env, "PUT", "/v1/declarations", Some(DDM_CONFIG.as_bytes()));
+    assert_eq!(st, 200);
+    assert_eq!(
+        (&again["changed"], &again["server_token"]),
+        (&json!(false), &json!(config_token))
+    );
+    let listed = env.api_get("/v1/declarations");
+    assert_eq!(listed["declarations"].as_array().unwrap().len(), 2);
+    assert_eq!(listed["declarations_token"], put_act["declarations_token"]);
+
+    // Tokens → declaration items → each declaration.
+    let a = ddm_checkin(&env, &dev, udid, "tokens", None);
+    let tokens = TokensResponse::from_json(&a.body).unwrap().sync_tokens;
+    assert_ne!(tokens.declarations_token, empty.declarations_token);
+    assert_eq!(
+        tokens.declarations_token,
+        put_act["declarations_token"].as_str().unwrap()
+    );
+    let a = ddm_checkin(&env, &dev, udid, "declaration-items", None);
+    assert_eq!(a.status, 200);
+    let items = DeclarationItemsResponse::from_json(&a.body).unwrap();
+    assert_eq!(items.declarations_token, tokens.declarations_token);
+    assert_eq!(items.declarations.activations.len(), 1);
+    assert_eq!(items.declarations.configurations.len(), 1);
+    assert_eq!(items.items().count(), 2);
+    let mut fetched = Vec::new();
+    for (category, item) in items.items() {
+        let endpoint = Endpoint::Declaration {
+            category,
+            identifier: item.identifier.clone(),
+        };
+        let a = ddm_checkin(&env, &dev, udid, &endpoint.to_string(), None);
+        assert_eq!(a.status, 200, "{endpoint}");
+        let d = Declaration::from_json(&a.body).unwrap();
+        assert_eq!(d.identifier, item.identifier);
+        assert_eq!(d.server_token, item.server_token);
+        assert_eq!(Endpoint::for_declaration(&d), Some(endpoint));
+        fetched.push(d);
+    }
+    assert_eq!(ddm::declarations_token(&fetched), tokens.declarations_token);
+    let config = fetched
+        .iter()
+        .find(|d| d.identifier == "e2e-test-config")
+        .unwrap();
+    assert_eq!(config.server_token, config_token);
+    let DeclarationPayload::ConfigurationManagementTest(p) = &config.payload else {
+        panic!("not a management test configuration: {config:?}")
+    };
+    assert_eq!(p.echo, "hello");
+    let act = fetched
+        .iter()
+        .find(|d| d.identifier == "e2e-activation")
+        .unwrap();
+    let DeclarationPayload::ActivationSimple(p) = &act.payload else {
+        panic!("not a simple activation: {act:?}")
+    };
+    assert_eq!(
+        p.standard_configurations,
+        vec!["e2e-test-config".to_owned()]
+    );
+    // Unknown declarations, or a known one under another category: 404.
+    for endpoint in [
+        "declaration/configuration/nope",
+        "declaration/asset/e2e-test-config",
+    ] {
+        assert_eq!(
+            ddm_checkin(&env, &dev, udid, endpoint, None).status,
+            404,
+            "{endpoint}"
+        );
+    }
+
+    // No status report yet; then one in Apple's shape.
+    let a = env
+        .http
+        .get("/v1/devices/E2E-DDM/ddm-status", Some(&env.key))
+        .unwrap();
+    assert_eq!(a.status, 404);
+    let report = json!({
+        "StatusItems": {
+            "device": {"operating-system": {"family": "iOS", "version": "17.4", "build-version": "21E219"}},
+            "management": {
+                "client-capabilities": {"supported-versions": ["1.0.0"]},
+                "declarations": {
+                    "activations": [{"identifier": "e2e-activation",
+                        "server-token": act.server_token, "active": true, "valid": "valid"}],
+                    "configurations": [{"identifier": "e2e-test-config",
+                        "server-token": config.server_token, "active": false, "valid": "invalid",
+                        "reasons": [{"code": "Error.ConfigurationCannotBeApplied",
+                            "description": "e2e"}]}],
+                    "assets": [],
+                    "management": []
+                }
+            }
+        },
+        "Errors": []
+    });
+    let report = serde_json::to_vec(&report).unwrap();
+    let a = ddm_checkin(&env, &dev, udid, "status", Some(&report));
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let shown = env.api_get("/v1/devices/E2E-DDM/ddm-status");
+    assert_eq!(shown["device"], udid);
+    assert!(shown["received_at"].as_i64().unwrap() > 0);
+    assert_eq!(
+        shown["report"]["StatusItems"]["device"]["operating-system"]["version"],
+        "17.4"
+    );
+    let decls = shown["declarations"].as_array().unwrap();
+    assert_eq!(decls.len(), 2, "{shown}");
+    assert_eq!(
+        (
+            &decls[0]["category"],
+            &decls[0]["identifier"],
+            &decls[0]["active"],
+            &decls[0]["valid"]
+        ),
+        (
+            &json!("activation"),
+            &json!("e2e-activation"),
+            &json!(true),
+            &json!("valid")
+        )
+    );
+    assert_eq!(
+        (
+            &decls[1]["identifier"],
+            &decls[1]["server_token"],
+            &decls[1]["active"],
+            &decls[1]["valid"]
+        ),
+        (
+            &json!("e2e-test-config"),
+            &json!(config_token),
+            &json!(false),
+            &json!("invalid")
+        )
+    );
+    // A malformed status report (a known key of the wrong type; not JSON; no Data): 400, and
+    // the stored report stays.
+    for bad in [
+        Some(&br#"{"StatusItems": {"management": {"declarations": {"activations": 5}}}}"#[..]),
+        Some(&b"not json"[..]),
+        None,
+    ] {
+        let a = ddm_checkin(&env, &dev, udid, "status", bad);
+        assert_eq!(a.status, 400, "{}", String::from_utf8_lossy(&a.body));
+    }
+    assert_eq!(
+        env.api_get("/v1/devices/E2E-DDM/ddm-status")["declarations"],
+        shown["declarations"]
+    );
+
+    // Changing a declaration changes its ServerToken and the DeclarationsToken.
+    let changed = DDM_CONFIG.replace("hello", "hello again");
+    let (st, put) = api_send(&env, "PUT", "/v1/declarations", Some(changed.as_bytes()));
+    assert_eq!(st, 200, "{put}");
+    assert_eq!(put["changed"], true);
+    assert_ne!(put["server_token"], json!(config_token));
+    let a = ddm_checkin(&env, &dev, udid, "tokens", None);
+    let tokens2 = TokensResponse::from_json(&a.body).unwrap().sync_tokens;
+    assert_ne!(tokens2.declarations_token, tokens.declarations_token);
+    assert_eq!(
+        tokens2.declarations_token,
+        put["declarations_token"].as_str().unwrap()
+    );
+    let a = ddm_checkin(
+        &env,
+        &dev,
+        udid,
+        "declaration/configuration/e2e-test-config",
+        None,
+    );
+    let d = Declaration::from_json(&a.body).unwrap();
+    assert_eq!(json!(d.server_token), put["server_token"]);
+
+    // The sync route queues a DeclarativeManagement command carrying the current tokens.
+    let a = env
+        .http
+        .post_json("/v1/declarations/sync", Some(&env.key), &json!({}))
+        .unwrap();
+    assert_eq!(a.status, 200, "{}", String::from_utf8_lossy(&a.body));
+    let sync: Json = serde_json::from_slice(&a.body).unwrap();
+    let commands = sync["commands"].as_array().unwrap();
+    assert_eq!(commands.len(), 1, "{sync}");
+    assert_eq!(commands[0]["device"], udid);
+    let uuid = commands[0]["command_uuid"].as_str().unwrap();
+    let a = dev
+        .report(&env.http, &dev.new_report(Status::Idle, None))
+        .unwrap();
+    let cmd = command_of(&a)
+        .unwrap()
+        .expect("the DeclarativeManagement command");
+    assert_eq!(cmd.command_uuid, uuid);
+    let AnyRequest::DeclarativeManagement(dm) = &cmd.request else {
+        panic!("not DeclarativeManagement: {:?}", cmd.request)
+    };
+    let pushed = dm.sync_tokens().unwrap().unwrap();
+    assert_eq!(pushed, tokens2);
+    let a = dev.report(&env.http, &dev.acknowledge(&cmd)).unwrap();
+    assert_eq!(a.status, 200);
+    assert_eq!(env.target(uuid)["status"], "acknowledged");
+
+    // Bad declarations: 400 with mdmkit's error text, and the set is unchanged.
+    for (bad, needle) in [
+        (
+            r#"{"Type": "com.apple.activation.simple", "Identifier": "x", "ServerToken": "t", "Payload": {}}"#,
+            "StandardConfigurations",
+        ),
+        (
+            r#"{"Type": "com.apple.configuration.management.test", "Identifier": "x", "ServerToken": "t", "Payload": {"Echo": 5}}"#,
+            "Echo",
+        ),
+        (
+            r#"{"Type": "com.example.thing", "Identifier": "x", "ServerToken": "t", "Payload": {}}"#,
+            "com.example.thing",
+        ),
+        (r#"{"Identifier": "x""#, "declaration"),
+    ] {
+        let (st, v) = api_send(&env, "PUT", "/v1/declarations", Some(bad.as_bytes()));
+        assert_eq!(st, 400, "{bad}: {v}");
+        assert!(v["error"].as_str().unwrap().contains(needle), "{bad}: {v}");
+    }
+    assert_eq!(
+        env.api_get("/v1/declarations")["declarations_token"],
+        json!(tokens2.declarations_token)
+    );
+    // A type mdmkit does not know, in a known category, is accepted (kept as Unknown).
+    let future = r#"{"Type": "com.apple.configuration.future.thing", "Identifier": "future",
+        "ServerToken": "t", "Payload": {"Anything": [1, 2]}}"#;
+    let (st, v) = api_send(&env, "PUT", "/v1/declarations", Some(future.as_bytes()));
+    assert_eq!(st, 200, "{v}");
+    let a = ddm_checkin(&env, &dev, udid, "declaration/configuration/future", None);
+    assert_eq!(a.status, 200);
+    let d = Declaration::from_json(&a.body).unwrap();
+    assert!(matches!(d.payload, DeclarationPayload::Unknown(_)), "{d:?}");
+
+    // DELETE: the declaration is gone, the token changes; a second DELETE is 404.
+    let (st, v) = api_send(&env, "DELETE", "/v1/declarations/future", None);
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["declarations_token"], json!(tokens2.declarations_token));
+    assert_eq!(
+        ddm_checkin(&env, &dev, udid, "declaration/configuration/future", None).status,
+        404
+    );
+    let (st, _) = api_send(&env, "DELETE", "/v1/declarations/future", None);
+    assert_eq!(st, 404);
+
+    // The API routes need the key; DDM check-ins need the device's signature.
+    let a = env.http.get("/v1/declarations", None).unwrap();
+    assert_eq!(a.status, 401);
+    let a = env
+        .http
+        .post_json("/v1/declarations/sync", None, &json!({}))
+        .unwrap();
+    assert_eq!(a.status, 401);
+    let a = env
+        .http
+        .get("/v1/devices/E2E-DDM/ddm-status", None)
+        .unwrap();
+    assert_eq!(a.status, 401);
+    let mut dm = DeclarativeManagement::new("tokens");
+    dm.udid = Some(udid.into());
+    let body = CheckinMessage::DeclarativeManagement(dm).to_xml().unwrap();
+    let a = env
+        .http
+        .put(&dev.checkin_path, CONTENT_TYPE_CHECKIN, None, &body)
+        .unwrap();
+    assert_eq!(a.status, 401);
+    let a = env
+        .http
+        .put(&dev.checkin_path, CONTENT_TYPE_CHECKIN, Some("AAAA"), &body)
+        .unwrap();
+    assert_eq!(a.status, 401);
+    assert!(TokensResponse::from_json(&a.body).is_err());
 }
 
 #[test]

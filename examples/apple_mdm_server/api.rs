@@ -15,7 +15,7 @@ use crate::{App, HttpError};
 /// The most targets one `POST /v1/commands` may name.
 const MAX_TARGETS: usize = 10_000;
 
-fn authorize(app: &App, headers: &HeaderMap) -> Result<(), HttpError> {
+pub(crate) fn authorize(app: &App, headers: &HeaderMap) -> Result<(), HttpError> {
     let given = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

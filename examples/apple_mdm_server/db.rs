@@ -84,7 +84,30 @@ CREATE TABLE IF NOT EXISTS reports (
     at INTEGER NOT NULL,
     body BLOB NOT NULL
 );
+CREATE TABLE IF NOT EXISTS declarations (
+    identifier TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    server_token TEXT NOT NULL,
+    json BLOB NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ddm_status (
+    device_id TEXT PRIMARY KEY REFERENCES devices(id),
+    report BLOB NOT NULL,
+    received_at INTEGER NOT NULL
+);
 ";
+
+/// The settings key of the time (RFC 3339) the declaration set last changed.
+const DDM_TIMESTAMP: &str = "ddm_timestamp";
+
+/// A stored declaration: `Type`, `Identifier`, `ServerToken` and the JSON served to devices.
+pub(crate) struct DeclarationRow {
+    pub r#type: String,
+    pub identifier: String,
+    pub server_token: String,
+    pub json: Vec<u8>,
+}
 
 /// Seconds since the Unix epoch.
 pub(crate) fn now() -> i64 {
@@ -532,5 +555,171 @@ impl Db {
             }),
             _ => None,
         })
+    }
+
+    /// Every stored declaration, by identifier.
+    pub(crate) fn declarations(&self) -> Result<Vec<DeclarationRow>, BoxError> {
+        let mut st = self.conn.prepare_cached(
+            "SELECT type, identifier, server_token, json FROM declarations ORDER BY identifier",
+        )?;
+        let rows = st.query_map([], |r| {
+            Ok(DeclarationRow {
+                r#type: r.get(0)?,
+                identifier: r.get(1)?,
+                server_token: r.get(2)?,
+                json: r.get(3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// One stored declaration.
+    pub(crate) fn declaration(&self, identifier: &str) -> Result<Option<DeclarationRow>, BoxError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT type, identifier, server_token, json FROM declarations WHERE identifier = ?1",
+                [identifier],
+                |r| {
+                    Ok(DeclarationRow {
+                        r#type: r.get(0)?,
+                        identifier: r.get(1)?,
+                        server_token: r.get(2)?,
+                        json: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    /// Stores (inserts or replaces) a declaration; when its content changed, the set's
+    /// timestamp becomes `timestamp`. Whether anything changed.
+    pub(crate) fn put_declaration(
+        &mut self,
+        row: &DeclarationRow,
+        timestamp: &str,
+    ) -> Result<bool, BoxError> {
+        let tx = self.conn.transaction()?;
+        let current: Option<(String, String)> = tx
+            .query_row(
+                "SELECT type, server_token FROM declarations WHERE identifier = ?1",
+                [&row.identifier],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let changed = current
+            .as_ref()
+            .is_none_or(|(ty, token)| *ty != row.r#type || *token != row.server_token);
+        if changed {
+            tx.execute(
+                "INSERT INTO declarations (identifier, type, server_token, json, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (identifier) DO UPDATE SET type = excluded.type,
+                    server_token = excluded.server_token, json = excluded.json,
+                    updated_at = excluded.updated_at",
+                params![
+                    row.identifier,
+                    row.r#type,
+                    row.server_token,
+                    row.json,
+                    now()
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [DDM_TIMESTAMP, timestamp],
+            )?;
+        }
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    /// Deletes a declaration; whether it existed. The set's timestamp becomes `timestamp`.
+    pub(crate) fn delete_declaration(
+        &mut self,
+        identifier: &str,
+        timestamp: &str,
+    ) -> Result<bool, BoxError> {
+        let tx = self.conn.transaction()?;
+        let n = tx.execute(
+            "DELETE FROM declarations WHERE identifier = ?1",
+            [identifier],
+        )?;
+        if n > 0 {
+            tx.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [DDM_TIMESTAMP, timestamp],
+            )?;
+        }
+        tx.commit()?;
+        Ok(n > 0)
+    }
+
+    /// The time the declaration set last changed; `default` (stored) if it never did.
+    pub(crate) fn ddm_timestamp(&self, default: &str) -> Result<String, BoxError> {
+        self.conn.execute(
+            "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
+            [DDM_TIMESTAMP, default],
+        )?;
+        self.setting(DDM_TIMESTAMP)?
+            .ok_or_else(|| "the DDM timestamp was not stored".into())
+    }
+
+    /// Stores a device's latest status report (the JSON as sent).
+    pub(crate) fn store_ddm_status(&self, device_id: &str, report: &[u8]) -> Result<(), BoxError> {
+        self.conn.execute(
+            "INSERT INTO ddm_status (device_id, report, received_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (device_id) DO UPDATE SET report = excluded.report,
+                received_at = excluded.received_at",
+            params![device_id, report, now()],
+        )?;
+        Ok(())
+    }
+
+    /// A device's latest status report and when it came.
+    pub(crate) fn ddm_status(&self, device_id: &str) -> Result<Option<(Vec<u8>, i64)>, BoxError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT report, received_at FROM ddm_status WHERE device_id = ?1",
+                [device_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// The ids of the enrolled devices.
+    pub(crate) fn enrolled_devices(&self) -> Result<Vec<String>, BoxError> {
+        let mut st = self
+            .conn
+            .prepare_cached("SELECT id FROM devices WHERE enrolled = 1 ORDER BY first_seen, id")?;
+        let rows = st.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Stores one command per device (`(uuid, device, xml)`) and queues each for its device,
+    /// in one transaction.
+    pub(crate) fn enqueue_each(
+        &mut self,
+        request_type: &str,
+        commands: &[(String, String, Vec<u8>)],
+    ) -> Result<(), BoxError> {
+        let tx = self.conn.transaction()?;
+        let t = now();
+        for (uuid, device, xml) in commands {
+            tx.execute(
+                "INSERT INTO commands (uuid, request_type, xml, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![uuid, request_type, xml, t],
+            )?;
+            tx.execute(
+                "INSERT INTO queue (command_uuid, device_id, status, updated_at)
+                 VALUES (?1, ?2, 'queued', ?3)",
+                params![uuid, device, t],
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 }

@@ -232,7 +232,7 @@ pub(crate) async fn checkin(
             let id = required_id(d.udid.clone().or(d.enrollment_id.clone()))?;
             bound(&app, &id, &fingerprint)?;
             app.db()?.log_checkin(Some(&id), &message_type, &body)?;
-            let (status, answer) = crate::ddm::respond(&d);
+            let (status, answer) = crate::ddm::respond(&app, &id, &d)?;
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             if answer.is_empty() {
                 Ok(status.into_response())

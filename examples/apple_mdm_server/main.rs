@@ -14,6 +14,13 @@
 //!   `Mdm-Signature` by the identity this server issued and bound to the device.
 //! * `POST /v1/commands`, `GET /v1/commands/{uuid}`, `GET /v1/devices`, `POST /v1/push/{id}`:
 //!   the JSON API, with `Authorization: Bearer <API key>`.
+//! * Declarative Device Management (see `ddm.rs`), same API key: `PUT /v1/declarations` (one
+//!   declaration as Apple's JSON; the server sets its `ServerToken`), `GET /v1/declarations`,
+//!   `DELETE /v1/declarations/{identifier}`, `POST /v1/declarations/sync` (queues a
+//!   `DeclarativeManagement` command with the current sync tokens for every enrolled device),
+//!   `GET /v1/devices/{id}/ddm-status` (the last status report). Devices reach the set through
+//!   the `DeclarativeManagement` check-in (`tokens`, `declaration-items`,
+//!   `declaration/<category>/<identifier>`, `status`).
 //!
 //! The server speaks plain HTTP. Real devices need HTTPS: put a TLS-terminating proxy in front
 //! and pass its address as `--public-url`.
@@ -316,6 +323,16 @@ async fn run(config: Config) -> Result<(), BoxError> {
         .route("/v1/commands/{uuid}", get(api::get_command))
         .route("/v1/devices", get(api::get_devices))
         .route("/v1/push/{id}", post(api::push))
+        .route(
+            "/v1/declarations",
+            get(ddm::get_declarations).put(ddm::put_declaration),
+        )
+        .route("/v1/declarations/sync", post(ddm::sync))
+        .route(
+            "/v1/declarations/{identifier}",
+            axum::routing::delete(ddm::delete_declaration),
+        )
+        .route("/v1/devices/{id}/ddm-status", get(ddm::device_status))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn(refuse_oversized))
         .with_state(app.clone());
