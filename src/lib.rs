@@ -50,6 +50,9 @@
 //! * `windows` (default): [`windows`]: OMA DM / SyncML 1.2 messages, sessions, large objects,
 //!   MD5 digest authentication, and Windows helpers.
 //! * `wbxml`: WBXML for SyncML (`windows::wbxml`, `SyncMl::from_wbxml` / `to_wbxml`).
+//! * `http`: `apple::push` requests and responses to and from `http::Request` /
+//!   `http::Response` (`PushRequest::to_http`, `PushResponse::from_http`).
+//! * `rand`: `Command::with_random_uuid` (OS randomness through `getrandom`).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
