@@ -161,7 +161,12 @@ pub(crate) async fn push(
         }))
         .into_response());
     };
-    match apns.send(&request).await {
+    // One connection per push: an MDM server pushes rarely.
+    let sent = async {
+        let mut client = crate::apns_client::ApnsClient::connect(apns).await?;
+        client.send(&request).await
+    };
+    match sent.await {
         Ok(answer) => Ok(Json(serde_json::json!({
             "udid": id,
             "sent": answer.is_delivered(),

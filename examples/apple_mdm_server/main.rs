@@ -40,7 +40,8 @@
 //!   (a new HTTP/2 connection per push), otherwise it shows what it would send.
 
 mod api;
-mod apns;
+#[path = "../support/apns_client.rs"]
+mod apns_client;
 mod db;
 mod ddm;
 mod device;
@@ -73,7 +74,7 @@ pub(crate) struct App {
     topic: String,
     public_url: String,
     user_auth: bool,
-    apns: Option<apns::Apns>,
+    apns: Option<apns_client::ClientConfig>,
 }
 
 impl App {
@@ -184,7 +185,7 @@ fn parse_args() -> Result<Config, String> {
         enable_user_auth: false,
         push_cert: None,
         push_key: None,
-        apns_url: apns::APNS_PRODUCTION.into(),
+        apns_url: format!("https://{}", mdmkit::apple::push::PRODUCTION_HOST),
         apns_ca: None,
     };
     let mut args = std::env::args().skip(1);
@@ -241,6 +242,34 @@ fn push_identity(
     Ok((topic, x509, pkey))
 }
 
+/// Where pushes go (`https://host[:port]`), presenting the push certificate; `extra_ca` adds
+/// trust anchors (PEM) to the system's, for a test endpoint.
+fn apns_config(
+    certificate: openssl::x509::X509,
+    key: openssl::pkey::PKey<openssl::pkey::Private>,
+    url: &str,
+    extra_ca: Option<Vec<u8>>,
+) -> Result<apns_client::ClientConfig, BoxError> {
+    let authority = url
+        .strip_prefix("https://")
+        .ok_or("--apns-url must be an https:// URL")?
+        .trim_end_matches('/');
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) => (h, p.parse::<u16>().map_err(|_| "--apns-url: bad port")?),
+        None => (authority, mdmkit::apple::push::PORT),
+    };
+    Ok(apns_client::ClientConfig {
+        host: host.to_owned(),
+        port,
+        identity: apns_client::Identity {
+            certificate,
+            chain: Vec::new(),
+            key,
+        },
+        extra_roots_pem: extra_ca,
+    })
+}
+
 async fn run(config: Config) -> Result<(), BoxError> {
     std::fs::create_dir_all(&config.data_dir)
         .map_err(|e| format!("{}: {e}", config.data_dir.display()))?;
@@ -265,7 +294,7 @@ async fn run(config: Config) -> Result<(), BoxError> {
                 Some(p) => Some(std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()))?),
                 None => None,
             };
-            let apns = apns::Apns::new(&cert, &key, &config.apns_url, extra_ca.as_deref())?;
+            let apns = apns_config(cert, key, &config.apns_url, extra_ca)?;
             (topic, Some(apns))
         }
         _ => {

@@ -142,6 +142,9 @@ pub enum ClientError {
     /// The request could not be built.
     #[error("request: {0}")]
     Build(#[from] mdmkit::BuildError),
+    /// The HTTP request could not be assembled from the push request's parts.
+    #[error("request: {0}")]
+    Request(String),
     /// The response was refused by mdmkit's decoder.
     #[error("response: {0}")]
     Decode(#[from] mdmkit::DecodeError),
@@ -223,7 +226,16 @@ impl ApnsClient {
     }
 
     async fn send_inner(&mut self, request: &PushRequest) -> Result<PushResponse, ClientError> {
-        let http = request.to_http(&self.authority)?.map(Full::new);
+        // Built from the sans-IO request's parts, so the client needs no `http` feature.
+        let mut http = hyper::Request::builder()
+            .method(request.method())
+            .uri(format!("https://{}{}", self.authority, request.path()));
+        for (name, value) in request.headers() {
+            http = http.header(name, value);
+        }
+        let http = http
+            .body(Full::new(request.body().clone()))
+            .map_err(|e| ClientError::Request(e.to_string()))?;
         self.sender.ready().await?;
         let response = self.sender.send_request(http).await?;
         let (parts, body) = response.into_parts();
@@ -235,12 +247,16 @@ impl ApnsClient {
                 Err(_) => ClientError::ResponseTooLarge,
             })?
             .to_bytes();
-        Ok(PushResponse::from_http(&http_response(parts, body))?)
+        let headers = parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_bytes()));
+        Ok(PushResponse::from_parts(
+            parts.status.as_u16(),
+            headers,
+            &body,
+        )?)
     }
-}
-
-fn http_response(parts: hyper::http::response::Parts, body: Bytes) -> hyper::Response<Bytes> {
-    hyper::Response::from_parts(parts, body)
 }
 
 impl Drop for ApnsClient {
